@@ -1,0 +1,240 @@
+"""The plain functions behind ``risklens labels …`` (the CLI only parses arguments).
+
+Each returns a process exit code and prints a human summary; errors a user can cause are
+raised as ``UserError`` with one line that names the input and what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from labels.agreement import agreement
+from labels.annotations import (
+    Annotation,
+    AnnotationError,
+    load_all,
+    read_annotations,
+    text_hash,
+    write_annotations,
+)
+from labels.dataset import build_rows, compute_stats, to_dataset_dict, validate_splits, write_jsonl
+from labels.labelstudio import LabelStudioError, Task, export_tasks, import_tasks
+from labels.resolve import resolve_all
+from labels.silver import RuleLabeller
+from labels.taxonomy import LABELS, LEAVES, TAXONOMY_VERSION
+
+SECOND_ANNOTATOR_FILE = Path("agreement") / "second.jsonl"
+
+
+class UserError(Exception):
+    """A problem with the user's input, reported as one line."""
+
+
+def _load(data_dir: Path) -> list[Annotation]:
+    if not data_dir.is_dir():
+        raise UserError(f"annotation folder {data_dir} not found; pass --data pointing at labels/data.")
+    try:
+        return load_all(data_dir)
+    except AnnotationError as exc:
+        raise UserError(str(exc)) from None
+
+
+def print_taxonomy(fmt: str) -> int:
+    if fmt == "json":
+        print(json.dumps({"version": TAXONOMY_VERSION, "leaves": [leaf.__dict__ for leaf in LEAVES]}, ensure_ascii=False, indent=1))
+        return 0
+    print(f"{TAXONOMY_VERSION}: {len(LEAVES)} leaves")
+    for leaf in LEAVES:
+        print(f"{leaf.group:<14} {leaf.id:<34} {leaf.zh}")
+    return 0
+
+
+def validate(data_dir: Path, corpus_root: Path) -> int:
+    """Parse, resolve and split-check every record; print a one-screen summary."""
+    records = _load(data_dir)
+    try:
+        validate_splits(records)
+        resolve_all(records, corpus_root)
+    except AnnotationError as exc:
+        raise UserError(str(exc)) from None
+    kinds = Counter(record.kind for record in records)
+    summary = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+    print(f"ok: {len(records)} records ({summary}) resolve against {corpus_root}; splits are by document.")
+    return 0
+
+
+def stats(data_dir: Path, fmt: str) -> int:
+    result = compute_stats(_load(data_dir))
+    if fmt == "json":
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
+        return 0
+    print("records by kind: " + ", ".join(f"{k}={v}" for k, v in sorted(result.by_kind.items())))
+    for split, counts in sorted(result.by_split.items()):
+        print(f"  {split:<5} " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) +
+              f"  (gold documents: {result.docs_by_split.get(split, 0)})")
+    print(f"gold paragraphs with no label ([]): {result.empty_gold}; gold documents: {result.gold_documents}")
+    print(f"{'label':<34}{'gold':>6}{'train':>7}{'dev':>6}{'test':>6}{'synth':>7}{'silver':>8}")
+    for label in LABELS:
+        c = result.per_label[label]
+        print(f"{label:<34}{c.get('gold', 0):>6}{c.get('gold_train', 0):>7}{c.get('gold_dev', 0):>6}"
+              f"{c.get('gold_test', 0):>6}{c.get('synthetic', 0):>7}{c.get('silver', 0):>8}")
+    return 0
+
+
+def build(data_dir: Path, corpus_root: Path, out_dir: Path, *, include_silver: bool) -> int:
+    """Write the DatasetDict to OUT/dataset and TAXONOMY.md JSONL files to OUT/<split>.jsonl."""
+    records = _load(data_dir)
+    try:
+        rows = build_rows(records, corpus_root, include_silver=include_silver)
+    except AnnotationError as exc:
+        raise UserError(str(exc)) from None
+    dataset = to_dataset_dict(rows)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dataset.save_to_disk(str(out_dir / "dataset"))
+    for split in ("train", "dev", "test"):
+        write_jsonl([row for row in rows if row.split == split], out_dir / f"{split}.jsonl")
+    (out_dir / "labels.json").write_text(json.dumps({"version": TAXONOMY_VERSION, "labels": list(LABELS)}, indent=1))
+    sizes = ", ".join(f"{split}={len(dataset[split])}" for split in dataset)
+    print(f"wrote {out_dir}/dataset ({sizes}) and {out_dir}/{{train,dev,test}}.jsonl")
+    return 0
+
+
+def silver(data_dir: Path, corpus_root: Path, out: Path, report: Path | None) -> int:
+    """Harvest the corpus, label every risk paragraph by rules, and report coverage."""
+    from labels.harvest import harvest
+
+    labeller = RuleLabeller()
+    failures: list[str] = []
+    records: list[Annotation] = []
+    for item in harvest(corpus_root, on_error=lambda path, exc: failures.append(f"{path.name}: {exc}")):
+        if item.section not in ("risk_factors", "annual_report_risks"):
+            continue
+        leaves = labeller.predict(item.heading)
+        records.append(
+            Annotation(
+                id=f"silver-{item.text_hash}",
+                doc=item.doc, doc_hash=item.doc_hash, start=item.start, end=item.end,
+                text_hash=item.text_hash, heading=item.heading, section=item.section,
+                labels=tuple(leaves), split="train", kind="silver", annotator="rules.v1",
+            )
+        )
+    labelled = [r for r in records if r.labels]
+    write_annotations(out, labelled)
+    coverage = len(labelled) / len(records) if records else 0.0
+    counts = Counter(label for r in labelled for label in r.labels)
+    lines = [
+        f"silver: {len(records)} risk-factor paragraphs harvested, {len(labelled)} ({coverage:.1%}) "
+        f"got at least one leaf from the heading rules; written to {out}",
+        *[f"  {label:<34}{counts.get(label, 0):>6}" for label in LABELS],
+    ]
+    if failures:
+        lines.append(f"{len(failures)} filings could not be read: " + "; ".join(failures))
+    print("\n".join(lines))
+    if report is not None:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(silver_report_markdown(data_dir, corpus_root, records), encoding="utf-8")
+        print(f"report: {report}")
+    return 0
+
+
+def silver_vs_gold(gold: list[Annotation]) -> dict[str, dict[str, float]]:
+    """Precision/recall/F1 per label of the heading rules against gold labels."""
+    labeller = RuleLabeller()
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    for record in gold:
+        predicted = set(labeller.predict(record.heading))
+        truth = set(record.labels)
+        for label in predicted & truth:
+            tp[label] += 1
+        for label in predicted - truth:
+            fp[label] += 1
+        for label in truth - predicted:
+            fn[label] += 1
+    out: dict[str, dict[str, float]] = {}
+    for label in [*LABELS, "micro"]:
+        t, f_p, f_n = (sum(c.values()) for c in (tp, fp, fn)) if label == "micro" else (tp[label], fp[label], fn[label])
+        p = t / (t + f_p) if t + f_p else 0.0
+        r = t / (t + f_n) if t + f_n else 0.0
+        out[label] = {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "support": t + f_n}
+    return out
+
+
+def silver_report_markdown(data_dir: Path, corpus_root: Path, records: list[Annotation]) -> str:
+    gold = [r for r in _load(data_dir) if r.kind == "gold"]
+    table = silver_vs_gold(gold)
+    rows = [f"| {label} | {v['precision']:.2f} | {v['recall']:.2f} | {v['f1']:.2f} | {int(v['support'])} |" for label, v in table.items()]
+    covered = sum(1 for r in records if r.labels)
+    return "\n".join([
+        "# Silver labels: coverage and quality against gold",
+        "",
+        f"Harvested risk-factor paragraphs: {len(records)}; with ≥ 1 leaf from headings: {covered}.",
+        f"Precision/recall of the heading rules on {len(gold)} gold paragraphs:",
+        "",
+        "| label | precision | recall | F1 | gold support |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+    ])
+
+
+def agreement_report(data_dir: Path) -> dict[str, Any]:
+    second_path = data_dir / SECOND_ANNOTATOR_FILE
+    if not second_path.is_file():
+        raise UserError(f"{second_path} not found: no double-annotated set to compare.")
+    primary = {r.id: r.labels for r in _load(data_dir) if r.kind == "gold"}
+    second = {r.id: r.labels for r in read_annotations(second_path)}
+    missing = sorted(set(second) - set(primary))
+    if missing:
+        raise UserError(f"{second_path}: ids not in the gold set: {', '.join(missing[:5])}")
+    return agreement(primary, second).to_json()
+
+
+def export_label_studio(data_dir: Path, corpus_root: Path, out: Path, split: str | None, kind: str) -> int:
+    records = [r for r in _load(data_dir) if r.kind == kind and (split is None or r.split == split)]
+    try:
+        resolved = resolve_all(records, corpus_root)
+    except AnnotationError as exc:
+        raise UserError(str(exc)) from None
+    tasks = [Task(text=item.text, heading=item.annotation.heading, ref=_ref(item.annotation), predicted=item.annotation.labels) for item in resolved]
+    count = export_tasks(tasks, out)
+    print(f"wrote {count} Label Studio tasks to {out} (config: {out.with_name(out.stem + '.config.xml')})")
+    return 0
+
+
+def _ref(record: Annotation) -> dict[str, Any]:
+    ref = {k: v for k, v in record.to_json().items() if k not in ("labels", "annotator", "kind", "text")}
+    return ref
+
+
+def import_label_studio(path: Path, corpus_root: Path, out: Path, split: str) -> int:
+    """Completed Label Studio tasks → gold stand-off records (synthetic when no reference)."""
+    try:
+        tasks = import_tasks(path)
+    except (LabelStudioError, AnnotationError) as exc:
+        raise UserError(str(exc)) from None
+    records: list[Annotation] = []
+    for task in tasks:
+        ref = task.ref
+        if ref.get("doc") and ref.get("text_hash"):
+            if text_hash(task.text) != ref["text_hash"]:
+                raise UserError(f"{path} task {task.task_id}: data.text was edited; its hash no longer matches ref.text_hash.")
+            record = Annotation.from_json(
+                {**ref, "labels": list(task.labels), "annotator": task.annotator, "kind": "gold",
+                 "split": ref.get("split", split), "id": ref.get("id", f"ls-{ref['text_hash']}")},
+                where=f"{path} task {task.task_id}",
+            )
+        else:
+            record = Annotation(
+                id=f"ls-{text_hash(task.text)}", doc="labelstudio", labels=task.labels, split="train" if split == "test" else split,
+                kind="synthetic", annotator=task.annotator, heading=task.heading, text=task.text,
+            )
+        records.append(record)
+    count = write_annotations(out, records)
+    print(f"imported {count} annotations from {path} into {out}", file=sys.stderr)
+    return 0
