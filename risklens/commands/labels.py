@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -63,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     imp.add_argument("--split", choices=("train", "dev", "test"), default="train")
 
     try:  # the label store (issue 7) adds `labels add` and `labels queue`
-        from risklens.commands import labels_store
+        labels_store = importlib.import_module("risklens.commands.labels_store")
     except ModuleNotFoundError as exc:
         if exc.name != "risklens.commands.labels_store":
             raise

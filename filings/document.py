@@ -1,0 +1,103 @@
+"""The normalised document every reader produces, and its page lookup.
+
+``text`` holds one block per line: a heading, a re-joined paragraph or a table row,
+separated by "\\n". Offsets into ``text`` are what paragraphs and downstream stand-off
+labels point at, so ``text`` never changes once built. Pages are stored as the offsets
+where each page starts (not a page per character).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Literal
+
+BlockKind = Literal["prose", "heading", "table"]
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A line of ``Document.text``: ``text[start:end]``, and what it is."""
+
+    start: int
+    end: int
+    kind: BlockKind
+    page: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """A filing turned into clean text with page numbers.
+
+    ``doc_id`` is the first 16 hex digits of the SHA-256 of the file's bytes, so the same
+    file always gets the same id. ``page_starts[i]`` is the first offset of the page
+    numbered ``page_numbers[i]``.
+    """
+
+    doc_id: str
+    name: str
+    text: str
+    reader: str
+    pages: int
+    page_starts: tuple[int, ...]
+    page_numbers: tuple[int, ...]
+    blocks: tuple[Block, ...]
+
+    def page_at(self, offset: int) -> int:
+        """The page number of the character at ``offset`` (clamped to the text)."""
+        if not self.page_starts:
+            return 1
+        index = bisect_right(self.page_starts, max(0, offset)) - 1
+        return self.page_numbers[max(0, index)]
+
+    def block_text(self, block: Block) -> str:
+        """The text of one block."""
+        return self.text[block.start : block.end]
+
+
+def content_id(data: bytes) -> str:
+    """Stable document id: first 16 hex digits of the SHA-256 of the file bytes."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingBlock:
+    """A block before assembly: its text and where its pages change.
+
+    ``page_marks`` lists (offset within ``text``, page) pairs, the first at offset 0; a
+    paragraph re-joined across a page break has two.
+    """
+
+    text: str
+    kind: BlockKind
+    page_marks: tuple[tuple[int, int], ...]
+
+
+def build_document(
+    *, data: bytes, name: str, reader: str, pages: int, blocks: list[PendingBlock]
+) -> Document:
+    """Assemble a Document from blocks in reading order."""
+    parts: list[str] = []
+    built: list[Block] = []
+    starts: list[int] = []
+    numbers: list[int] = []
+    offset = 0
+    for block in blocks:
+        for relative, page in block.page_marks:
+            if not numbers or numbers[-1] != page:
+                starts.append(offset + relative)
+                numbers.append(page)
+        built.append(Block(offset, offset + len(block.text), block.kind, block.page_marks[0][1]))
+        parts.append(block.text)
+        offset += len(block.text) + 1
+    return Document(
+        doc_id=content_id(data),
+        name=name,
+        text="\n".join(parts),
+        reader=reader,
+        pages=max([pages, *numbers]) if numbers else max(pages, 0),
+        page_starts=tuple(starts),
+        page_numbers=tuple(numbers),
+        blocks=tuple(built),
+    )

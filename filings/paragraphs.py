@@ -1,0 +1,85 @@
+"""``extract_paragraphs``: a Document to addressable paragraphs with heading paths."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from filings.document import Document
+from filings.errors import FilingError, NoRiskSection
+from filings.sections import OTHER, SELECTIONS
+from filings.structure import has_chapter_risk_factors, walk
+
+HEADING_SEPARATOR = " / "
+_SECTION_NAMES = {
+    "risk": "风险因素, 重大事项提示, 特别风险提示, 可能面对的风险 or 风险提示",
+    "major": "重大事项提示 or 特别风险提示",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """One paragraph of a filing; ``doc.text[start:end] == text`` always holds.
+
+    ``id`` is ``f"{doc_id}-{n:04d}"`` with n counting every paragraph of the document from
+    1, so a paragraph keeps its id whichever sections are selected.
+    """
+
+    doc: str
+    id: str
+    section: str
+    heading: str
+    heading_levels: tuple[str, ...]
+    page: int
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (heading_levels as a list)."""
+        data = asdict(self)
+        data["heading_levels"] = list(self.heading_levels)
+        return data
+
+
+def all_paragraphs(doc: Document) -> list[Paragraph]:
+    """Every prose paragraph of ``doc``, with section ``other`` outside risk sections."""
+    numbered = not has_chapter_risk_factors(doc)
+    out: list[Paragraph] = []
+    for n, span in enumerate(walk(doc, numbered_risk_factors=numbered), start=1):
+        levels = tuple(h.text for h in span.path)
+        out.append(
+            Paragraph(
+                doc=doc.doc_id,
+                id=f"{doc.doc_id}-{n:04d}",
+                section=span.section or OTHER,
+                heading=HEADING_SEPARATOR.join(levels),
+                heading_levels=levels,
+                page=span.page,
+                start=span.start,
+                end=span.end,
+                text=doc.text[span.start : span.end],
+            )
+        )
+    return out
+
+
+def extract_paragraphs(doc: Document, sections: str = "risk") -> list[Paragraph]:
+    """Paragraphs of the selected sections: "risk", "major" or "all".
+
+    Raises ``NoRiskSection`` when "risk" or "major" finds nothing, so callers can tell
+    an empty selection from a document without risk disclosures.
+    """
+    paragraphs = all_paragraphs(doc)
+    if sections == "all":
+        return paragraphs
+    wanted = SELECTIONS.get(sections)
+    if wanted is None:
+        raise FilingError(doc.name, f"unknown sections {sections!r}; expected risk, major or all")
+    chosen = [p for p in paragraphs if p.section in wanted]
+    if not chosen:
+        raise NoRiskSection(
+            doc.name,
+            f"no {_SECTION_NAMES[sections]} section found; use --sections all to list every paragraph",
+        )
+    return chosen

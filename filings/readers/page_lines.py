@@ -1,0 +1,83 @@
+"""Reader for the page-lines JSON of ``corpus/ipo-2007-2021/*.txt``.
+
+One JSON object per line: ``{"page": 12, "allrow": 345, "type": "text", "inside": "…"}``
+with ``type`` one of ``text``, ``excel`` (a table row written as a Python list literal),
+``页眉`` (running header) or ``页脚`` (footer).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from typing import Any
+
+from filings.errors import UnsupportedFormat
+from filings.readers.raw import LineKind, RawDocument, RawLine
+
+_KINDS: dict[str, LineKind] = {"text": "text", "excel": "table", "页眉": "header", "页脚": "footer"}
+# Tolerated share of lines that are not valid records (a truncated last line, stray blanks).
+_MAX_BAD_SHARE = 0.05
+
+
+def looks_like_page_lines(text: str) -> bool:
+    """True if the first non-blank line is a page-lines record."""
+    for line in text.splitlines():
+        if line.strip():
+            return _parse_record(line) is not None
+    return False
+
+
+def _parse_record(line: str) -> dict[str, Any] | None:
+    try:
+        record = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("inside"), str):
+        return None
+    page = record.get("page")
+    if not isinstance(page, int) or isinstance(page, bool) or page < 0:
+        return None
+    return record
+
+
+def _table_cells(inside: str) -> str:
+    """Turn an ``excel`` row like "['2020年', '2019年']" into "2020年 | 2019年"."""
+    stripped = inside.strip()
+    if stripped.startswith("[") and len(stripped) < 20000:
+        try:
+            cells = ast.literal_eval(stripped)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return inside
+        if isinstance(cells, list | tuple):
+            return " | ".join(str(cell) for cell in cells if str(cell).strip())
+    return inside
+
+
+def read_page_lines(text: str, name: str) -> RawDocument:
+    """Parse page-lines JSON; raise ``UnsupportedFormat`` if too many lines are malformed."""
+    doc = RawDocument(reader="page_lines")
+    bad = total = 0
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        total += 1
+        record = _parse_record(line)
+        if record is None:
+            bad += 1
+            continue
+        kind = _KINDS.get(str(record.get("type", "text")), "text")
+        inside = record["inside"]
+        if kind == "table":
+            inside = _table_cells(inside)
+            if " | " not in inside and not any(ch.isdigit() for ch in inside):
+                kind = "text"  # a one-cell "table" is a line of text (often a heading in a box)
+        page = max(1, record["page"])
+        doc.lines.append(RawLine(inside, page, kind))
+        doc.pages = max(doc.pages, page)
+    if total == 0 or bad > max(1, int(total * _MAX_BAD_SHARE)):
+        raise UnsupportedFormat(
+            name,
+            f"looks like page-lines JSON but {bad} of {total} lines are not valid records; "
+            "expected one {\"page\": N, \"type\": …, \"inside\": …} object per line",
+        )
+    return doc

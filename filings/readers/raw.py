@@ -1,0 +1,33 @@
+"""What every reader returns: the lines of each page, before any clean-up.
+
+A reader only knows its container format. It reports each line with the page it sits on
+and, when the format says so (page-lines JSON), whether the line is a running header,
+footer or table row. Clean-up and paragraph joining are format-independent and live in
+``filings.cleanup`` and ``filings.joining``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+LineKind = Literal["text", "table", "header", "footer"]
+ReaderName = Literal["pdf", "text", "page_lines", "markdown"]
+
+
+@dataclass(frozen=True, slots=True)
+class RawLine:
+    """One extracted line; ``page`` is the page number as the source labels it (1-based)."""
+
+    text: str
+    page: int
+    kind: LineKind = "text"
+
+
+@dataclass(slots=True)
+class RawDocument:
+    """A reader's output: lines in reading order and the number of pages."""
+
+    reader: ReaderName
+    lines: list[RawLine] = field(default_factory=list)
+    pages: int = 0

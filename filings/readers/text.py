@@ -1,0 +1,100 @@
+"""Reader for plain text extracted from a PDF (UTF-8 or GB18030/GBK, detected).
+
+Pages are not marked explicitly; printed page numbers on a line of their own
+(``1-1-5``, ``8-1-3``, ``19 / 156``, ``- 12 -``, ``第 3 页``) or a form feed end a page. When
+the printed numbers increase, a page takes the number printed at its end; otherwise pages
+are counted from 1.
+"""
+
+from __future__ import annotations
+
+import re
+
+from filings.errors import UnsupportedFormat
+from filings.readers.raw import RawDocument, RawLine
+
+# A printed page number alone on a line; group "n" is the page's own number.
+PAGE_NUMBER = re.compile(
+    r"^\s*(?:"
+    r"\d{1,2}\s*-\s*\d{1,2}\s*-\s*(?P<a>\d{1,4})"  # 1-1-46, 8-1-3
+    r"|(?P<b>\d{1,4})\s*/\s*\d{1,4}"  # 19 / 156
+    r"|[-－—]\s*(?P<c>\d{1,4})\s*[-－—]"  # - 12 -
+    r"|第\s*(?P<d>\d{1,4})\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"  # 第 3 页 共 9 页
+    r")\s*$"
+)
+
+
+def page_number_of(line: str) -> int | None:
+    """The page number printed on ``line`` if the line is only a page number, else None."""
+    match = PAGE_NUMBER.match(line)
+    if not match:
+        return None
+    return int(next(g for g in match.group("a", "b", "c", "d") if g is not None))
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Decode UTF-8 (with or without BOM), else GB18030 (a superset of GBK and GB2312)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnsupportedFormat(
+        name, "is neither UTF-8 nor GB18030/GBK text, nor a PDF; save it as UTF-8 text or PDF"
+    )
+
+
+def read_text(text: str) -> RawDocument:
+    """Split text into pages at printed page numbers and form feeds."""
+    chunks: list[list[str]] = [[]]
+    printed: list[int | None] = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        parts = line.split("\f")
+        for k, part in enumerate(parts):
+            if k > 0:  # a form feed ends the page
+                printed.append(None)
+                chunks.append([])
+            number = page_number_of(part)
+            if number is not None:
+                printed.append(number)
+                chunks.append([])
+            else:
+                chunks[-1].append(part)
+    if not any(s.strip() for s in chunks[-1]) and len(chunks) > 1:
+        chunks.pop()
+    doc = RawDocument(reader="text")
+    for chunk, pages in zip(chunks, _chunk_pages(printed, chunks), strict=True):
+        doc.lines.extend(RawLine(line, page) for line, page in zip(chunk, pages, strict=True))
+    doc.pages = max((line.page for line in doc.lines), default=1)
+    return doc
+
+
+def _chunk_pages(printed: list[int | None], chunks: list[list[str]]) -> list[list[int]]:
+    """The page of every line of every chunk.
+
+    When the printed numbers strictly increase, a chunk ending with number m that follows
+    one ending with k covers pages k+1..m; text extracted with some page numbers missing
+    has chunks spanning many pages, so lines are spread over that range in proportion to
+    their position. Otherwise chunks are numbered 1, 2, 3…
+    """
+    known = [n for n in printed if n is not None]
+    monotonic = (
+        bool(known)
+        and len(known) == len(printed)
+        and all(b > a for a, b in zip(known, known[1:], strict=False))
+    )
+    if not monotonic:
+        return [[index + 1] * len(chunk) for index, chunk in enumerate(chunks)]
+    ends = list(known)
+    while len(ends) < len(chunks):  # text after the last printed number
+        ends.append(ends[-1] + 1)
+    result: list[list[int]] = []
+    previous = 0 if ends[0] <= 10 else ends[0] - 1  # a front part, or an excerpt
+    for chunk, end in zip(chunks, ends, strict=False):
+        span = end - previous
+        count = max(1, len(chunk))
+        result.append([previous + 1 + (i * span) // count for i in range(len(chunk))])
+        previous = end
+    return result

@@ -1,0 +1,58 @@
+"""Which headings open a risk-disclosure section, and of what kind.
+
+Section kinds (``Paragraph.section``):
+
+- ``risk_factors``: the chapter 风险因素 / 与本次发行相关的风险因素 (第N节/章, or an
+  unnumbered chapter title); a numbered "X、风险因素" counts only when no chapter does.
+- ``major_matters``: 重大事项提示, at any level (a chapter, or "一、重大事项提示" in 概览).
+- ``special_risks``: 特别风险提示.
+- ``annual_report_risks``: an annual report's 可能面对的风险 / 公司面临的风险.
+- ``inquiry_risk_prompt``: an inquiry response's 风险提示 passages.
+- ``other``: everything else.
+
+A section runs from its heading to the next heading at the same or an outer level.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+RISK_FACTORS: Final = "risk_factors"
+MAJOR_MATTERS: Final = "major_matters"
+SPECIAL_RISKS: Final = "special_risks"
+ANNUAL_REPORT_RISKS: Final = "annual_report_risks"
+INQUIRY_RISK_PROMPT: Final = "inquiry_risk_prompt"
+OTHER: Final = "other"
+
+RISK_SECTIONS: Final = frozenset(
+    {RISK_FACTORS, MAJOR_MATTERS, SPECIAL_RISKS, ANNUAL_REPORT_RISKS, INQUIRY_RISK_PROMPT}
+)
+MAJOR_SECTIONS: Final = frozenset({MAJOR_MATTERS, SPECIAL_RISKS})
+SELECTIONS: Final = {"risk": RISK_SECTIONS, "major": MAJOR_SECTIONS}
+
+_RISK_FACTORS = re.compile(r"^(?:与|和)?(?:本次(?:发行|债券|证券|交易)|发行人)?(?:相关的?)?风险因素$")
+_MAJOR = re.compile(r"^重大事项提示$")
+_SPECIAL = re.compile(r"^(?:本次发行)?特别风险提示$")
+_ANNUAL = re.compile(r"^(?:公司)?(?:未来)?(?:可能)?面(?:对|临)的(?:主要|重大)?风险(?:因素)?(?:及(?:其)?(?:应对|对策)(?:措施)?)?$")
+_INQUIRY = re.compile(r"^(?:相关)?风险(?:提示|揭示)$")
+
+
+def section_of_heading(title: str, *, chapter_level: bool, numbered_risk_factors: bool) -> str | None:
+    """The section a heading opens, from its title without the enumerator; None if none.
+
+    ``numbered_risk_factors`` allows a numbered heading "X、风险因素" to open
+    ``risk_factors`` (used only when the document has no chapter of that name).
+    """
+    title = title.replace(" ", "").rstrip("：:")
+    if _RISK_FACTORS.match(title):
+        return RISK_FACTORS if chapter_level or numbered_risk_factors else None
+    if _MAJOR.match(title):
+        return MAJOR_MATTERS
+    if _SPECIAL.match(title):
+        return SPECIAL_RISKS
+    if _ANNUAL.match(title):
+        return ANNUAL_REPORT_RISKS
+    if _INQUIRY.match(title):
+        return INQUIRY_RISK_PROMPT
+    return None

@@ -1,0 +1,317 @@
+"""``RiskClassifier``: the fine-tuned encoder, calibrated and thresholded, behind one API.
+
+A saved classifier is a plain Hugging Face directory (``AutoModelForSequenceClassification``
+loads it: multi-label, ``id2label`` = the 30 leaves in taxonomy order) plus
+``risklens.json`` (thresholds, temperature, windowing, versions, metrics) and, when the
+model was trained with fusion, a small stacked head over the encoder, a TF-IDF model and
+the heading rules (``fusion.json``, ``tfidf.*``). Inference is offline: it sorts windows by
+length, batches them, runs the encoder under ``torch.inference_mode`` and pools windows
+back into paragraphs. One lock serialises encoder calls, so a server may share one instance
+between threads.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+
+from labels.taxonomy import LABELS
+from model.calibration import apply_thresholds, sigmoid
+from model.inputs import Paragraph, as_paragraphs, make_windows
+from model.meta import ModelMeta
+from model.pooling import collate, pool_numpy
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` in encoder windows after every batch."""
+
+Component = Literal["full", "encoder"]
+WEIGHTS_FILE = "model.safetensors"
+
+
+@dataclass
+class Prediction:
+    """Labels at or above their thresholds and calibrated scores for all 30 leaves."""
+
+    id: str | None
+    labels: list[str]
+    scores: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The TAXONOMY.md prediction record (``id`` omitted when the input had none)."""
+        out: dict[str, Any] = {} if self.id is None else {"id": self.id}
+        out["labels"] = list(self.labels)
+        out["scores"] = {label: round(float(score), 6) for label, score in self.scores.items()}
+        return out
+
+
+class RiskClassifier:
+    """Multi-label risk tagger: heading path + text in, leaves and probabilities out."""
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        meta: ModelMeta | None = None,
+        fusion: Any | None = None,
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.meta = meta if meta is not None else ModelMeta()
+        self.fusion = fusion  # model.fusion.FusionHead, or None for the encoder alone
+        self.quantized = False
+        self._lock = threading.Lock()
+        config = getattr(model, "config", None)
+        self._token_types = int(getattr(config, "type_vocab_size", 2) or 0) >= 2
+        pad = getattr(tokenizer, "pad_token_id", None)
+        self._pad_id = int(pad) if pad is not None else 0
+
+    # ----------------------------------------------------------------- properties
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The 30 leaf ids in taxonomy order (the column order of ``predict_proba``)."""
+        return tuple(self.meta.labels)
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """Per-leaf decision thresholds on the calibrated (fused) probabilities."""
+        return dict(self.meta.thresholds)
+
+    @property
+    def temperature(self) -> float:
+        return self.meta.temperature
+
+    def info(self) -> dict[str, Any]:
+        """A JSON-ready summary for ``risklens models`` and the HTTP ``/info`` endpoint."""
+        meta = self.meta
+        return {
+            "name": meta.name,
+            "version": meta.version,
+            "taxonomy_version": meta.taxonomy_version,
+            "base_model": meta.base_model,
+            "labels": list(meta.labels),
+            "thresholds": dict(meta.thresholds),
+            "temperature": meta.temperature,
+            "metrics": meta.metrics,
+            "created": meta.created,
+            "package_version": meta.package_version,
+            "fusion": self.fusion is not None,
+            "quantized": self.quantized,
+            "max_length": meta.max_length,
+        }
+
+    # ------------------------------------------------------------- load and save
+    @classmethod
+    def from_pretrained(
+        cls,
+        path: str | Path,
+        *,
+        quantize: Literal["auto", "none", "int8"] = "auto",
+        num_threads: int | None = None,
+    ) -> RiskClassifier:
+        """Load a saved classifier from a local directory (never from the network).
+
+        ``quantize="int8"`` applies dynamic int8 quantisation to the linear layers after
+        loading (the directory itself stays fp16/fp32); ``"auto"`` uses the setting the
+        model was saved with. ``num_threads`` sets torch's intra-op threads.
+        """
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        directory = Path(path)
+        if not directory.is_dir():
+            raise FileNotFoundError(
+                f"{directory}: model directory not found; pass a directory written by "
+                f"`risklens train` (or omit --model to use the shipped default)."
+            )
+        meta = ModelMeta.load(directory)
+        if num_threads:
+            torch.set_num_threads(num_threads)
+        tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
+        model = _load_hf_model(AutoModelForSequenceClassification, directory)
+        model.float().eval()
+        id2label = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        if tuple(id2label) != LABELS:
+            raise ValueError(
+                f"{directory}: config.json id2label is not the 30 taxonomy leaves in order; "
+                f"retrain the model with `risklens train`."
+            )
+        fusion = None
+        if meta.fusion:
+            from model.fusion import FusionHead
+
+            fusion = FusionHead.load(directory)
+        classifier = cls(model, tokenizer, meta, fusion)
+        mode = meta.quantize if quantize == "auto" else quantize
+        if mode == "int8":
+            classifier.quantize_int8()
+        return classifier
+
+    def quantize_int8(self) -> None:
+        """Dynamic int8 quantisation of every linear layer (in place, inference only)."""
+        if self.quantized:
+            return
+        from torch.ao.quantization import quantize_dynamic
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.model = quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
+        self.quantized = True
+
+    def save_pretrained(self, path: str | Path, *, dtype: Literal["float16", "float32"] = "float16") -> Path:
+        """Write the HF directory (config, safetensors, tokenizer) plus ``risklens.json``.
+
+        Weights are stored as ``dtype`` (fp16 halves the size) and upcast when loaded.
+        """
+        from safetensors.torch import save_file
+
+        if self.quantized:
+            raise ValueError("cannot save a quantised classifier; save the fp32 model instead.")
+        directory = Path(path)
+        directory.mkdir(parents=True, exist_ok=True)
+        torch_dtype = torch.float16 if dtype == "float16" else torch.float32
+        config: Any = self.model.config
+        config.problem_type = "multi_label_classification"
+        config.id2label = dict(enumerate(self.labels))
+        config.label2id = {label: i for i, label in enumerate(self.labels)}
+        config.save_pretrained(str(directory))
+        state = {
+            name: tensor.detach().to(torch_dtype).contiguous()
+            if tensor.is_floating_point()
+            else tensor.detach().contiguous()
+            for name, tensor in self.model.state_dict().items()
+        }
+        save_file(state, str(directory / WEIGHTS_FILE), metadata={"format": "pt"})
+        self.tokenizer.save_pretrained(str(directory))
+        self.meta.weights_dtype = dtype
+        self.meta.fusion = self.fusion is not None
+        if self.fusion is not None:
+            self.fusion.save(directory)
+        self.meta.save(directory)
+        return directory
+
+    # ---------------------------------------------------------------- inference
+    def encoder_logits(
+        self,
+        paragraphs: Iterable[object],
+        *,
+        batch_size: int = 32,
+        use_headings: bool = True,
+        progress: Progress | None = None,
+    ) -> np.ndarray:
+        """Raw pooled encoder logits (n, 30), before temperature scaling."""
+        items = as_paragraphs(paragraphs)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
+        if not items:
+            return np.zeros((0, len(self.labels)))
+        windows = make_windows(
+            self.tokenizer,
+            items,
+            max_length=self.meta.max_length,
+            stride=self.meta.stride,
+            max_heading_chars=self.meta.max_heading_chars,
+            use_headings=use_headings,
+        )
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
+        window_logits = np.zeros((len(windows), len(self.labels)), dtype=np.float64)
+        with self._lock, torch.inference_mode():
+            was_training = self.model.training
+            self.model.eval()
+            try:
+                for start in range(0, len(order), batch_size):
+                    chunk = order[start : start + batch_size]
+                    batch = collate([windows[i] for i in chunk], self._pad_id, token_types=self._token_types)
+                    out = self.model(**batch)
+                    window_logits[chunk] = out.logits.float().numpy()
+                    if progress is not None:
+                        progress(min(start + batch_size, len(order)), len(order))
+            finally:
+                self.model.train(was_training)
+        owners = np.array([w.paragraph for w in windows], dtype=np.int64)
+        return pool_numpy(window_logits, owners, len(items), self.meta.window_pooling)
+
+    def predict_proba(
+        self,
+        paragraphs: Iterable[object],
+        batch_size: int = 32,
+        progress: Progress | None = None,
+        *,
+        use_headings: bool = True,
+        component: Component = "full",
+    ) -> np.ndarray:
+        """Calibrated probabilities (n, 30) in ``self.labels`` order.
+
+        ``component="encoder"`` skips the fusion head (the temperature-scaled encoder
+        alone), which the evaluation uses to show what fusion adds.
+        """
+        items = as_paragraphs(paragraphs)
+        logits = self.encoder_logits(
+            items, batch_size=batch_size, use_headings=use_headings, progress=progress
+        )
+        return self.proba_from_logits(logits, items, use_headings=use_headings, component=component)
+
+    def proba_from_logits(
+        self,
+        logits: np.ndarray,
+        paragraphs: Sequence[Paragraph],
+        *,
+        use_headings: bool = True,
+        component: Component = "full",
+    ) -> np.ndarray:
+        """Turn raw encoder logits into calibrated probabilities (temperature, fusion)."""
+        scaled = np.asarray(logits, dtype=np.float64) / self.meta.temperature
+        if component == "encoder" or self.fusion is None:
+            return sigmoid(scaled)
+        if component != "full":
+            raise ValueError(f"component must be 'full' or 'encoder', got {component!r}.")
+        return np.asarray(self.fusion.predict_proba(scaled, paragraphs, use_headings=use_headings))
+
+    def decide(self, probs: np.ndarray, component: Component = "full") -> list[list[str]]:
+        """Labels per row: leaves at or above the thresholds of ``component``."""
+        table = self.meta.encoder_thresholds if component == "encoder" or self.fusion is None else self.meta.thresholds
+        return apply_thresholds(probs, self.labels, table)
+
+    def predict(
+        self,
+        paragraphs: Iterable[object],
+        batch_size: int = 32,
+        progress: Progress | None = None,
+        *,
+        use_headings: bool = True,
+    ) -> list[Prediction]:
+        """Labels and per-leaf scores for each paragraph (str or mapping with "text").
+
+        Mappings may carry "heading" (the heading path) and "id", which is echoed back.
+        """
+        items = as_paragraphs(paragraphs)
+        probs = self.predict_proba(items, batch_size, progress, use_headings=use_headings)
+        decided = self.decide(probs)
+        return [
+            Prediction(
+                id=item.id,
+                labels=labels,
+                scores={label: float(p) for label, p in zip(self.labels, row, strict=True)},
+            )
+            for item, labels, row in zip(items, decided, probs, strict=True)
+        ]
+
+
+def _load_hf_model(auto_class: Any, directory: Path) -> Any:
+    """Load fp32 weights quietly: no progress bar, no network, warnings kept out of logs."""
+    from transformers.utils import logging as hf_logging
+
+    bar_was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return auto_class.from_pretrained(str(directory), local_files_only=True, dtype=torch.float32)
+    finally:
+        if bar_was_on:
+            hf_logging.enable_progress_bar()

@@ -1,0 +1,84 @@
+"""Where the shipped model lives, and JSONL in / JSONL out prediction for the CLI.
+
+``resolve_model_dir(None)`` gives ``$RISKLENS_MODEL`` when set, else ``model/default/``
+inside the installed package, so ``risklens predict`` works on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from model.inputs import Paragraph, as_paragraph
+
+if TYPE_CHECKING:
+    from model.classifier import Progress, RiskClassifier
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default"
+MODEL_ENV = "RISKLENS_MODEL"
+
+
+def resolve_model_dir(path: str | Path | None = None) -> Path:
+    """The model directory to use: ``path``, else ``$RISKLENS_MODEL``, else the shipped one."""
+    if path:
+        return Path(path)
+    env = os.environ.get(MODEL_ENV)
+    if env:
+        return Path(env)
+    return DEFAULT_MODEL_DIR
+
+
+def read_paragraphs(path: str | Path) -> list[Paragraph]:
+    """Read TAXONOMY.md JSONL input ("text" required; "heading" and "id" optional)."""
+    file = Path(path)
+    if not file.is_file():
+        raise FileNotFoundError(f"{file}: file not found; expected JSON Lines with a 'text' field per line.")
+    out: list[Paragraph] = []
+    with file.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{file}:{number}: not valid JSON ({exc.msg}); expected one object per line.") from exc
+            try:
+                out.append(as_paragraph(record, number))
+            except ValueError as exc:
+                raise ValueError(f"{file}:{number}: {exc}") from exc
+    return out
+
+
+def iter_prediction_lines(
+    classifier: RiskClassifier,
+    paragraphs: list[Paragraph],
+    *,
+    batch_size: int = 32,
+    use_headings: bool = True,
+    progress: Progress | None = None,
+) -> Iterator[str]:
+    """JSON lines (``id``, ``labels``, ``scores`` for all 30 leaves) in input order."""
+    for prediction in classifier.predict(paragraphs, batch_size, progress, use_headings=use_headings):
+        yield json.dumps(prediction.to_dict(), ensure_ascii=False)
+
+
+def write_predictions(
+    classifier: RiskClassifier,
+    paragraphs: list[Paragraph],
+    handle: IO[str],
+    *,
+    batch_size: int = 32,
+    use_headings: bool = True,
+    progress: Progress | None = None,
+) -> int:
+    """Write predictions as JSONL to ``handle``; returns how many were written."""
+    count = 0
+    for line in iter_prediction_lines(
+        classifier, paragraphs, batch_size=batch_size, use_headings=use_headings, progress=progress
+    ):
+        handle.write(line + "\n")
+        count += 1
+    return count

@@ -1,0 +1,61 @@
+"""``risklens evaluate``: score a model on labelled JSONL beside the TF-IDF and rule baselines."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HELP = "evaluate a model on labelled JSONL with and without headings, beside both baselines"
+DESCRIPTION = """Evaluate a classifier on labelled paragraphs (TAXONOMY.md JSONL with "labels").
+
+Reports micro/macro/samples F1, exact match, per-leaf P/R/F1, group F1 and expected
+calibration error, with headings and text only, for the shipped pipeline, the encoder
+alone, TF-IDF + logistic regression and the silver rule table. Writes OUT.json and OUT.md
+and prints the Markdown.
+
+  risklens evaluate --data test.jsonl --out reports/test
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, required=True, metavar="FILE.jsonl", help="labelled paragraphs")
+    parser.add_argument("--model", type=Path, default=None, help="model directory (default: $RISKLENS_MODEL or the shipped model)")
+    parser.add_argument("--out", type=Path, default=Path("reports/evaluation"),
+                        help="report path without extension (default reports/evaluation)")
+    parser.add_argument("--baseline-train", type=Path, default=None, metavar="DATASET_DIR",
+                        help="fit the TF-IDF baseline on this DatasetDict's train split "
+                             "(default: the model's own TF-IDF part, when it has one)")
+    parser.add_argument("--batch-size", type=int, default=32, help="encoder windows per batch")
+    parser.add_argument("--quantize", choices=("auto", "none", "int8"), default="auto",
+                        help="dynamic int8 quantisation at load (default: as the model was saved)")
+    parser.add_argument("--quiet", action="store_true", help="do not print the Markdown report")
+
+
+def run(args: argparse.Namespace) -> int:
+    from model.classifier import RiskClassifier
+    from model.files import resolve_model_dir
+    from training.data import DataError, read_jsonl
+    from training.evaluate import evaluate_examples, to_markdown, write_report
+
+    try:
+        examples = read_jsonl(args.data)
+        classifier = RiskClassifier.from_pretrained(resolve_model_dir(args.model), quantize=args.quantize)
+        tfidf = _baseline(args.baseline_train) if args.baseline_train else None
+        report = evaluate_examples(classifier, examples, batch_size=args.batch_size, tfidf=tfidf,
+                                   data_name=str(args.data))
+    except (DataError, FileNotFoundError, ValueError) as exc:
+        print(f"risklens evaluate: {exc}", file=sys.stderr)
+        return 2
+    json_path, md_path = write_report(report, args.out)
+    if not args.quiet:
+        print(to_markdown(report))
+    print(f"risklens evaluate: wrote {json_path} and {md_path}", file=sys.stderr)
+    return 0
+
+
+def _baseline(dataset_dir: Path):  # type: ignore[no-untyped-def]
+    from training.baselines import fit_tfidf_baseline
+    from training.data import load_dataset_dir
+
+    return fit_tfidf_baseline(load_dataset_dir(dataset_dir).train)

@@ -1,0 +1,63 @@
+"""``risklens predict``: tag paragraphs of a JSONL file with the classifier."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HELP = "tag paragraphs of a JSONL file: labels and scores for all 30 leaves, as JSONL"
+DESCRIPTION = """Tag risk paragraphs with taxonomy v1 leaves.
+
+Input: JSON Lines, one paragraph per line, with "text" and optional "heading" and "id"
+(the TAXONOMY.md format). Output: one line per paragraph with "id", "labels" (leaves at or
+above their tuned thresholds) and "scores" (calibrated probability of every leaf).
+
+  risklens predict paragraphs.jsonl --out predictions.jsonl
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", type=Path, metavar="IN.jsonl", help="paragraphs to tag")
+    parser.add_argument("--model", type=Path, default=None, help="model directory (default: $RISKLENS_MODEL or the shipped model)")
+    parser.add_argument("--out", type=Path, default=None, help="write predictions here (default: stdout)")
+    parser.add_argument("--batch-size", type=int, default=32, help="encoder windows per batch (default 32)")
+    parser.add_argument("--no-headings", action="store_true", help="ignore headings (text-only mode)")
+    parser.add_argument("--quantize", choices=("auto", "none", "int8"), default="auto",
+                        help="dynamic int8 quantisation at load (default: as the model was saved)")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from model.classifier import RiskClassifier
+    from model.files import read_paragraphs, resolve_model_dir, write_predictions
+
+    if args.batch_size < 1:
+        print(f"risklens predict: --batch-size must be >= 1, got {args.batch_size}.", file=sys.stderr)
+        return 2
+    try:
+        paragraphs = read_paragraphs(args.input)
+        classifier = RiskClassifier.from_pretrained(resolve_model_dir(args.model), quantize=args.quantize,
+                                                    num_threads=args.threads)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"risklens predict: {exc}", file=sys.stderr)
+        return 2
+    if args.out is None:
+        write_predictions(classifier, paragraphs, sys.stdout, batch_size=args.batch_size,
+                          use_headings=not args.no_headings)
+        return 0
+    from tqdm import tqdm
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with tqdm(total=0, desc="predict", unit="window", file=sys.stderr, disable=None) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        with args.out.open("w", encoding="utf-8") as handle:
+            count = write_predictions(classifier, paragraphs, handle, batch_size=args.batch_size,
+                                      use_headings=not args.no_headings, progress=progress)
+    print(f"risklens predict: {count} paragraphs -> {args.out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,53 @@
+"""``risklens score FILE…``: the risk profile of each filing, with evidence."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HELP = "score filings: a 0-100 risk profile per leaf and group, with evidence paragraphs"
+DESCRIPTION = """\
+Ingest each filing (PDF, text, page-lines JSON, Markdown), classify every paragraph of its
+risk-disclosure sections and roll the probabilities up into a risk profile: a score from
+0 to 100 per leaf and group (formula in serving/README.md), the number of paragraphs at
+or above threshold, and the top evidence paragraphs with heading path and page.
+
+formats: table (top risks), json (everything; an array for several files),
+         html (one self-contained report), md (Markdown report)"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="filings to score")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="model directory (default: $RISKLENS_MODEL, the registry default, or the shipped model)")
+    parser.add_argument("--format", choices=("table", "json", "html", "md"), default="table")
+    parser.add_argument("--out", type=Path, default=None, help="write here instead of stdout")
+    parser.add_argument("--top", type=int, default=10, help="risks shown by table and md (default 10)")
+    parser.add_argument("--batch-size", type=int, default=32, help="paragraph windows per encoder batch")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+
+def run(args: argparse.Namespace) -> int:
+    from serving.batch import load_classifier, render_profiles, score_files, write_output
+
+    if args.top < 1 or args.batch_size < 1:
+        print("risklens score: --top and --batch-size must be at least 1.", file=sys.stderr)
+        return 2
+    try:
+        classifier, _ = load_classifier(args.model)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"risklens score: {exc}", file=sys.stderr)
+        return 1
+    result = score_files(args.files, classifier, batch_size=args.batch_size, progress=not args.no_progress)
+    for error in result.errors:
+        print(f"risklens score: {error}", file=sys.stderr)
+    if result.profiles:
+        try:
+            write_output(render_profiles(result.profiles, args.format, args.top), args.out)
+        except OSError as exc:
+            print(f"risklens score: cannot write {args.out} ({exc.strerror or exc}); choose another --out.", file=sys.stderr)
+            return 1
+        if args.out is not None:
+            print(f"risklens score: wrote {args.out}", file=sys.stderr)
+    return 1 if result.errors else 0

@@ -1,0 +1,61 @@
+"""``risklens serve``: the HTTP API (FastAPI + uvicorn)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HELP = "serve the HTTP API: classify paragraphs, score and compare filings, take feedback"
+DESCRIPTION = """\
+Routes: POST /v1/classify, /v1/filings, /v1/compare, /v1/feedback, /v1/admin/reload;
+GET /v1/model, /healthz, /readyz; the OpenAPI schema at /openapi.json and /docs.
+
+When RISKLENS_API_TOKEN is set every /v1 route needs 'Authorization: Bearer <token>'.
+Feedback needs the token, or --allow-feedback on a server without one. SIGHUP or
+POST /v1/admin/reload loads the model again (e.g. after `risklens models promote`)
+without dropping requests. One JSON log line per request goes to stderr."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", type=Path, default=None,
+                        help="model directory (default: $RISKLENS_MODEL, the registry default, or the shipped model)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument("--allow-feedback", action="store_true",
+                        help="accept POST /v1/feedback without a token (only when RISKLENS_API_TOKEN is unset)")
+    parser.add_argument("--store", type=Path, default=None,
+                        help="label store for feedback (default: $RISKLENS_STORE or ~/.risklens/labels.sqlite)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds before a request answers 504 (default 60)")
+    parser.add_argument("--workers", type=int, default=4, help="worker threads for inference and ingestion (default 4)")
+    parser.add_argument("--batch-size", type=int, default=32, help="paragraph windows per encoder batch")
+    parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
+
+
+def run(args: argparse.Namespace) -> int:
+    from serving.server import port_problem, serve
+    from serving.state import ServerSettings
+
+    if not 0 < args.port < 65536 or args.timeout <= 0 or args.workers < 1 or args.batch_size < 1:
+        print("risklens serve: --port must be 1-65535 and --timeout, --workers, --batch-size positive.", file=sys.stderr)
+        return 2
+    settings = ServerSettings.from_env(
+        model=args.model,
+        allow_feedback=args.allow_feedback,
+        store=args.store,
+        timeout_s=args.timeout,
+        workers=args.workers,
+        batch_size=args.batch_size,
+    )
+    try:
+        path = settings.resolver(settings.model)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"risklens serve: {exc}", file=sys.stderr)
+        return 1
+    problem = port_problem(args.host, args.port)
+    if problem:
+        print(f"risklens serve: {problem}", file=sys.stderr)
+        return 1
+    auth = "token required on /v1" if settings.token else "no token (set RISKLENS_API_TOKEN to require one)"
+    print(f"risklens serve: http://{args.host}:{args.port} · model {path} · {auth}", file=sys.stderr)
+    return serve(settings, args.host, args.port, args.log_level)

@@ -1,0 +1,104 @@
+"""The FastAPI application: ``create_app(settings)`` wires state, middleware and routes.
+
+The model is loaded in the lifespan handler — in a background thread by default, so
+``/healthz`` answers at once and ``/readyz`` turns 200 when the model is in. Nothing is
+loaded at import time. With ``install_sighup`` (the ``serve`` command sets it) SIGHUP
+reloads the model like ``POST /v1/admin/reload``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from risklens import __version__
+from serving import errors
+from serving.accesslog import AccessLogMiddleware
+from serving.limits import (
+    MAX_BODY_BYTES,
+    MAX_PARAGRAPH_CHARS,
+    MAX_PARAGRAPHS,
+    MAX_PDF_PAGES,
+    BodyLimitMiddleware,
+)
+from serving.routes import health, v1
+from serving.state import TOKEN_ENV, ServerSettings, ServerState
+
+log = logging.getLogger("risklens.serve")
+
+DESCRIPTION = f"""
+Tag the risk disclosures of Chinese A-share filings with the 30 leaves of taxonomy
+`risk-taxonomy.v1`, and score whole filings.
+
+* **Auth**: when the server has `{TOKEN_ENV}`, every `/v1` route needs
+  `Authorization: Bearer <token>` (401 otherwise). `/healthz` and `/readyz` are open.
+* **Limits**: body ≤ {MAX_BODY_BYTES // (1024 * 1024)} MB, ≤ {MAX_PARAGRAPHS} paragraphs a request,
+  ≤ {MAX_PARAGRAPH_CHARS:,} characters a paragraph, PDF ≤ {MAX_PDF_PAGES:,} pages (413), and a request timeout (504).
+* **Errors**: `{{"error": {{"code", "message"}}}}` with a stable code; see each route.
+"""
+
+
+def _event(event: str, /, **fields: object) -> None:
+    log.info(json.dumps({"event": event, **fields}, ensure_ascii=False, default=str))
+
+
+def load_model(state: ServerState) -> None:
+    """Load (or reload) the model and log the outcome; never raises."""
+    try:
+        loaded = state.holder.load()
+    except Exception as exc:
+        _event("model_load_failed", error=f"{type(exc).__name__}: {exc}")
+        return
+    _event("model_loaded", path=str(loaded.path), **loaded.summary)
+
+
+def _on_sighup(state: ServerState, loop: asyncio.AbstractEventLoop) -> None:
+    _event("sighup", action="reload")
+    future = loop.run_in_executor(None, load_model, state)
+    state.background.add(future)
+    future.add_done_callback(state.background.discard)
+
+
+def create_app(settings: ServerSettings | None = None) -> FastAPI:
+    """Build the app; ``settings`` default to ``ServerSettings.from_env()``."""
+    settings = settings if settings is not None else ServerSettings.from_env()
+    state = ServerState(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        if settings.background_load:
+            future = loop.run_in_executor(None, load_model, state)
+            state.background.add(future)
+            future.add_done_callback(state.background.discard)
+        else:
+            await loop.run_in_executor(None, load_model, state)
+        if settings.install_sighup:
+            loop.add_signal_handler(signal.SIGHUP, _on_sighup, state, loop)
+        try:
+            yield
+        finally:
+            if settings.install_sighup:
+                loop.remove_signal_handler(signal.SIGHUP)
+            state.close()
+
+    app = FastAPI(
+        title="RiskLens",
+        version=__version__,
+        summary="Risk disclosures of Chinese A-share filings: paragraph labels, filing profiles, comparisons.",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.risklens = state
+    errors.install(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessLogMiddleware)  # added last = outermost: logs 413s too
+    app.include_router(health)
+    app.include_router(v1)
+    return app

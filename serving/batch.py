@@ -1,0 +1,133 @@
+"""What ``risklens score`` and ``risklens compare`` do, as plain importable functions.
+
+Load the classifier once, score each file (a progress bar on stderr when it is a
+terminal), collect one-line errors for files that cannot be read instead of stopping,
+and render the result in the requested format.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from serving.compare import Comparison
+from serving.profile import FilingProfile
+from serving.scoring import ClassifierLike, Progress, ScoredFiling, score_source
+
+PROFILE_FORMATS = ("table", "json", "html", "md")
+COMPARE_FORMATS = ("table", "json", "html")
+
+
+def load_classifier(model: Path | None) -> tuple[ClassifierLike, Path]:
+    """Resolve (--model > $RISKLENS_MODEL > registry > shipped) and load the classifier.
+
+    Raises ``FileNotFoundError``/``ValueError`` with a one-line message.
+    """
+    from model import RiskClassifier
+    from model.registry import resolve_model_path
+
+    path = resolve_model_path(model)
+    return RiskClassifier.from_pretrained(path), path
+
+
+def progress_bar(name: str) -> tuple[Progress, Callable[[], None]]:
+    """A tqdm bar on stderr (silent when stderr is not a terminal) and its closer."""
+    from tqdm import tqdm
+
+    bars: list[Any] = []
+
+    def update(done: int, total: int) -> None:
+        if not bars:
+            bars.append(
+                tqdm(total=total, desc=Path(name).name[:30], unit="win", leave=False, file=sys.stderr, disable=None)
+            )
+        bar = bars[0]
+        bar.update(done - bar.n)
+
+    def close() -> None:
+        for bar in bars:
+            bar.close()
+
+    return update, close
+
+
+@dataclass
+class BatchResult:
+    """Scored filings and the one-line errors of those that failed."""
+
+    scored: list[ScoredFiling] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def profiles(self) -> list[FilingProfile]:
+        return [s.profile for s in self.scored]
+
+
+def score_files(
+    paths: Sequence[Path], classifier: ClassifierLike, *, batch_size: int = 32, progress: bool = True
+) -> BatchResult:
+    """Score every file; a file that cannot be read adds an error line and is skipped."""
+    from filings.errors import FilingError
+
+    result = BatchResult()
+    for path in paths:
+        update, close = progress_bar(str(path)) if progress else (None, lambda: None)
+        try:
+            result.scored.append(score_source(Path(path), classifier, name=str(path), batch_size=batch_size, progress=update))
+        except FilingError as exc:
+            result.errors.append(str(exc))
+        finally:
+            close()
+    return result
+
+
+def render_profiles(profiles: Sequence[FilingProfile], fmt: str, top: int = 10) -> str:
+    """Profiles as table, json (an object, or an array for several files), html or md."""
+    if fmt == "json":
+        import json
+
+        data: Any = profiles[0].to_dict() if len(profiles) == 1 else [p.to_dict() for p in profiles]
+        return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    if fmt == "html":
+        from serving.report_html import profile_html
+
+        return profile_html(profiles)
+    if fmt == "md":
+        from serving.report_text import profiles_markdown
+
+        return profiles_markdown(profiles, top)
+    if fmt == "table":
+        from serving.report_text import profiles_table
+
+        return profiles_table(profiles, top)
+    raise ValueError(f"format must be one of {', '.join(PROFILE_FORMATS)}; got {fmt!r}.")
+
+
+def render_comparison(comparison: Comparison, fmt: str) -> str:
+    """A comparison as table, json or html."""
+    if fmt == "json":
+        import json
+
+        return json.dumps(comparison.to_dict(), ensure_ascii=False, indent=1) + "\n"
+    if fmt == "html":
+        from serving.report_html import comparison_html
+
+        return comparison_html(comparison)
+    if fmt == "table":
+        from serving.report_text import comparison_table
+
+        return comparison_table(comparison)
+    raise ValueError(f"format must be one of {', '.join(COMPARE_FORMATS)}; got {fmt!r}.")
+
+
+def write_output(text: str, out: Path | None) -> None:
+    """Write to ``out`` (parents created) or to stdout."""
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")

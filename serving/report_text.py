@@ -1,0 +1,176 @@
+"""Plain-text table and Markdown renderings of profiles and comparisons.
+
+The table is for a terminal (columns padded by display width, so Chinese lines up); the
+Markdown is for pasting into a review or an issue. Both show the top risks only; the JSON
+(``to_dict``) has everything.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+from serving.compare import STATUS_ORDER, Comparison, EvidencePair, RiskChange
+from serving.profile import FilingProfile, RiskScore
+
+DEFAULT_TOP = 10
+SNIPPET = 90
+
+
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes (wide CJK characters count two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` cut or padded with spaces to exactly ``width`` display columns."""
+    out, used = [], 0
+    for ch in text:
+        w = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if used + w > width:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + " " * (width - used)
+
+
+def snippet(text: str, limit: int = SNIPPET) -> str:
+    """One line of at most ``limit`` characters, whitespace collapsed."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def where(page: int | None, heading: str) -> str:
+    """"p.12 · heading path" (page omitted when unknown)."""
+    head = heading or "(no heading)"
+    return f"p.{page} · {head}" if page is not None else head
+
+
+def _header(profile: FilingProfile) -> list[str]:
+    doc = profile.document
+    sections = ", ".join(f"{name} {count}" for name, count in profile.sections.items()) or "none"
+    pages = f", {doc.pages} pages" if doc.pages else ""
+    model = profile.model
+    return [
+        f"{doc.name}: {len(profile.paragraphs)} risk paragraphs ({sections}){pages}",
+        f"model {model.get('name', '?')} {model.get('version', '?')} · {profile.taxonomy_version} · {profile.profile_version}",
+    ]
+
+
+def _top(profile: FilingProfile, top: int) -> list[RiskScore]:
+    return profile.disclosed()[:top]
+
+
+def profile_table(profile: FilingProfile, top: int = DEFAULT_TOP) -> str:
+    """The terminal view: the top disclosed risks ranked by score, then the groups."""
+    lines = _header(profile)
+    risks = _top(profile, top)
+    if not risks:
+        lines.append("no risk reaches its threshold in this filing.")
+        return "\n".join(lines) + "\n"
+    lines.append("")
+    lines.append(f"{'#':>2}  {'score':>5}  {'paras':>5}  {pad('risk', 44)}  first evidence")
+    for item in risks:
+        label = f"{item.id} {item.zh}"
+        evidence = item.evidence[0] if item.evidence else None
+        place = snippet(where(evidence.page, evidence.heading), 60) if evidence else ""
+        lines.append(f"{item.rank:>2}  {item.score:5.1f}  {item.paragraphs:>5}  {pad(label, 44)}  {place}")
+    groups = " · ".join(f"{g.id} {g.score:.0f}" for g in profile.groups if g.disclosed)
+    lines.append("")
+    lines.append(f"groups: {groups}")
+    hidden = len(profile.disclosed()) - len(risks)
+    if hidden > 0:
+        lines.append(f"(+{hidden} more disclosed risks; --top N or --format json shows them)")
+    return "\n".join(lines) + "\n"
+
+
+def profiles_table(profiles: Sequence[FilingProfile], top: int = DEFAULT_TOP) -> str:
+    return "\n".join(profile_table(p, top) for p in profiles)
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def profile_markdown(profile: FilingProfile, top: int = DEFAULT_TOP) -> str:
+    """A Markdown report: the ranking table, group scores, evidence per top risk."""
+    doc = profile.document
+    out = [f"# Risk profile: {doc.name}", ""]
+    out += [f"- {line}" for line in _header(profile)]
+    out += ["", "| # | risk | 中文 | score | paragraphs | first evidence |", "|---:|---|---|---:|---:|---|"]
+    risks = _top(profile, top)
+    for item in risks:
+        ev = item.evidence[0] if item.evidence else None
+        place = _md_escape(where(ev.page, ev.heading)) if ev else ""
+        out.append(f"| {item.rank} | `{item.id}` | {item.zh} | {item.score:.1f} | {item.paragraphs} | {place} |")
+    if not risks:
+        out.append("| | no risk reaches its threshold | | | | |")
+    out += ["", "## Groups", "", "| group | score | paragraphs |", "|---|---:|---:|"]
+    out += [f"| {g.id} ({g.zh}) | {g.score:.1f} | {g.paragraphs} |" for g in profile.groups]
+    out += ["", "## Evidence", ""]
+    for item in risks:
+        out.append(f"### {item.rank}. `{item.id}` {item.zh} — {item.score:.1f}")
+        out.append("")
+        for ev in item.evidence:
+            out.append(f"*{_md_escape(where(ev.page, ev.heading))}* — p = {ev.probability:.2f}")
+            out.append("")
+            out.append(f"> {' '.join(ev.text.split())}")
+            out.append("")
+    out += ["## Formula", "", profile.formula, ""]
+    return "\n".join(out)
+
+
+def profiles_markdown(profiles: Sequence[FilingProfile], top: int = DEFAULT_TOP) -> str:
+    return "\n\n".join(profile_markdown(p, top) for p in profiles)
+
+
+def _pair_line(pair: EvidencePair) -> str:
+    ev = pair.evidence
+    line = f"      {pair.side}: {where(ev.page, ev.heading)} (p={ev.probability:.2f}) {snippet(ev.text, 70)}"
+    if pair.counterpart is None:
+        return line + f"\n        ↔ no counterpart in the {'new' if pair.side == 'old' else 'old'} filing"
+    cp = pair.counterpart
+    return line + (
+        f"\n        ↔ {where(cp.page, cp.heading)} (similarity {pair.similarity:.2f}, p={cp.probability:.2f})"
+    )
+
+
+def _risk_lines(risk: RiskChange, evidence: bool) -> list[str]:
+    lines = [
+        f"  {pad(risk.id + ' ' + risk.zh, 46)} {risk.old_score:5.1f} → {risk.new_score:5.1f}"
+        f" ({risk.delta:+.1f})  paragraphs {risk.old_paragraphs} → {risk.new_paragraphs}"
+    ]
+    lines += [f"      · {reason}" for reason in risk.reasons if risk.status == "changed"]
+    if evidence:
+        pairs = risk.old_evidence[:1] + risk.new_evidence[:1]
+        lines += [_pair_line(pair) for pair in pairs]
+    return lines
+
+
+def comparison_table(comparison: Comparison, evidence: bool = True) -> str:
+    """Terminal view of a comparison: added, removed, changed, then a count of the rest."""
+    a = comparison.alignment
+    lines = [
+        f"old: {comparison.old.name}  ({a.old_paragraphs} risk paragraphs)",
+        f"new: {comparison.new.name}  ({a.new_paragraphs} risk paragraphs)",
+        f"aligned {a.matched} paragraph pairs ({a.rewritten} rewritten), {a.only_old} only in old, {a.only_new} only in new",
+    ]
+    for status in STATUS_ORDER[:3]:
+        risks = comparison.by_status(status)
+        lines.append("")
+        lines.append(f"{status} ({len(risks)}):")
+        for risk in risks:
+            lines += _risk_lines(risk, evidence)
+        if not risks:
+            lines.append("  (none)")
+    unchanged = comparison.by_status("unchanged")
+    if unchanged:
+        lines.append("")
+        lines.append(f"unchanged ({len(unchanged)}): " + ", ".join(r.id for r in unchanged))
+    lines.append("")
+    s = comparison.settings
+    lines.append(
+        f"changed = score moves ≥ {s['change_delta']:.0f} points or top evidence < "
+        f"{s['rewrite_similarity']:.2f} similar to the old evidence"
+    )
+    return "\n".join(lines) + "\n"

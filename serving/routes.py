@@ -1,0 +1,294 @@
+"""The HTTP routes: health, readiness, classify, filings, compare, model, feedback, reload.
+
+Handlers stay on the event loop only to parse and answer; classification, ingestion and
+label-store writes run in the worker pool (``run_blocking``) under the request timeout.
+Each request takes the current model once (``current_model``) and keeps it, so a reload
+never changes the model under a running request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from serving.accesslog import add_log_fields
+from serving.auth import check_admin_allowed, check_feedback_allowed, require_token, state_of
+from serving.compare import compare_filings
+from serving.errors import ApiError, filing_error_status
+from serving.limits import MAX_PDF_PAGES, pdf_page_count
+from serving.schemas import (
+    ClassifyRequest,
+    ClassifyResponse,
+    CompareRequest,
+    ComparisonResponse,
+    ErrorResponse,
+    FeedbackRequest,
+    FeedbackResponse,
+    FilingText,
+    HealthResponse,
+    ModelInfo,
+    ProfileResponse,
+    ReadyResponse,
+    ReloadResponse,
+)
+from serving.scoring import ScoredFiling, score_source
+from serving.state import LoadedModel, ServerState
+from serving.uploads import Upload, read_filing, read_filing_pair, request_body_openapi
+
+T = TypeVar("T")
+
+_DESCRIPTIONS = {
+    400: "malformed JSON or multipart body",
+    401: "missing or wrong bearer token (when the server has RISKLENS_API_TOKEN)",
+    403: "route not enabled on this server",
+    413: "over a limit: body 25 MB, 512 paragraphs, 20,000 characters a paragraph, 1,000 PDF pages",
+    415: "neither a PDF nor text, or an unsupported Content-Type",
+    422: "wrong types, empty lists, unknown labels, or a filing that cannot be read (no text layer, no risk section, …)",
+    500: "the reload failed; the previous model keeps serving",
+    503: "the model is still loading (see /readyz)",
+    504: "the request took longer than the timeout",
+}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for the given error statuses."""
+    return {code: {"model": ErrorResponse, "description": _DESCRIPTIONS[code]} for code in codes}
+
+
+def current_model(state: ServerState) -> LoadedModel:
+    """The model this request will use from start to end; 503 before the first load."""
+    loaded = state.holder.current
+    if loaded is None:
+        reason = f"the model failed to load ({state.holder.error})" if state.holder.error else "the model is still loading"
+        raise ApiError(503, "not_ready", f"{reason}; retry when GET /readyz answers 200.")
+    return loaded
+
+
+async def run_blocking(state: ServerState, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``fn`` in the worker pool, answering 504 after the request timeout.
+
+    The worker thread cannot be interrupted; a timed-out job finishes in the background
+    and its result is dropped.
+    """
+    loop = asyncio.get_running_loop()
+    future = loop.run_in_executor(state.executor, functools.partial(fn, *args, **kwargs))
+    try:
+        return await asyncio.wait_for(future, state.settings.timeout_s)
+    except TimeoutError:
+        raise ApiError(
+            504, "timeout",
+            f"the request took longer than {state.settings.timeout_s:g} s; send fewer paragraphs or a smaller filing.",
+        ) from None
+
+
+def score_upload(loaded: LoadedModel, upload: Upload, batch_size: int) -> ScoredFiling:
+    """Check the page limit, ingest and score one uploaded filing (runs in a worker)."""
+    from filings.errors import FilingError
+
+    pages = pdf_page_count(upload.data)
+    if pages is not None and pages > MAX_PDF_PAGES:
+        raise ApiError(
+            413, "too_many_pages",
+            f"{upload.name}: the PDF has {pages} pages, the limit is {MAX_PDF_PAGES:,}; send the part with the risk sections.",
+        )
+    try:
+        return score_source(upload.data, loaded.classifier, name=upload.name, batch_size=batch_size)
+    except FilingError as exc:
+        raise ApiError(filing_error_status(exc.code), exc.code, _http_message(exc)) from None
+
+
+def _http_message(exc: Exception) -> str:
+    """The ingestion error for an HTTP client (no command-line advice)."""
+    code = getattr(exc, "code", "")
+    if code == "no_risk_section":
+        return (
+            f"{getattr(exc, 'name', 'filing')}: no risk-disclosure section (风险因素, 重大事项提示, 特别风险提示, "
+            "可能面对的风险 or 风险提示) found; send a filing that has one, or its paragraphs to POST /v1/classify."
+        )
+    return str(exc)
+
+
+# ------------------------------------------------------------------- health
+health = APIRouter(tags=["health"])
+
+
+@health.get("/healthz", response_model=HealthResponse, summary="the process is up")
+async def healthz() -> dict[str, str]:
+    """Always 200 while the process serves HTTP (no model needed, no token)."""
+    return {"status": "ok"}
+
+
+@health.get(
+    "/readyz",
+    response_model=ReadyResponse,
+    summary="the model is loaded",
+    responses={503: {"model": ReadyResponse, "description": "the model is loading or failed to load"}},
+)
+async def readyz(request: Request) -> Any:
+    """200 with the model once it is loaded; 503 with the reason before (no token)."""
+    holder = state_of(request).holder
+    loaded = holder.current
+    if loaded is None:
+        reason = f"model failed to load: {holder.error}" if holder.error else "model is loading"
+        return JSONResponse({"ready": False, "reason": reason}, status_code=503)
+    return {"ready": True, "model": loaded.summary}
+
+
+# ----------------------------------------------------------------------- v1
+v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_token)])
+
+
+@v1.post(
+    "/classify",
+    response_model=ClassifyResponse,
+    tags=["classify"],
+    summary="labels and scores for paragraphs",
+    responses=errors(400, 401, 413, 422, 503, 504),
+)
+async def classify(body: ClassifyRequest, request: Request) -> dict[str, Any]:
+    """Classify up to 512 paragraphs (TAXONOMY.md format) with the current model."""
+    state = state_of(request)
+    loaded = current_model(state)
+    items = [p.model_dump(exclude_none=True) for p in body.paragraphs]
+    predictions = await run_blocking(state, loaded.classifier.predict, items, state.settings.batch_size)
+    add_log_fields(request, paragraphs=len(items), model_version=loaded.info.get("version"))
+    return {
+        "model": loaded.summary,
+        "paragraphs": [
+            {"id": item.get("id"), "labels": list(p.labels), "scores": {k: round(float(v), 6) for k, v in p.scores.items()}}
+            for item, p in zip(items, predictions, strict=True)
+        ],
+    }
+
+
+@v1.post(
+    "/filings",
+    response_model=ProfileResponse,
+    tags=["filings"],
+    summary="the risk profile of a filing",
+    responses=errors(400, 401, 413, 415, 422, 503, 504),
+    openapi_extra=request_body_openapi(FilingText, ("file",), raw=True),
+)
+async def filings_profile(request: Request) -> dict[str, Any]:
+    """Upload a filing (PDF or text) and get its risk profile with evidence.
+
+    Send it as multipart (field ``file``), as JSON ``{"text", "name"?}``, or as the raw
+    bytes with Content-Type ``application/pdf`` / ``text/plain`` (``?name=`` names it).
+    The answer is the JSON of ``risklens score --format json``.
+    """
+    state = state_of(request)
+    loaded = current_model(state)
+    upload = await read_filing(request)
+    scored = await run_blocking(state, score_upload, loaded, upload, state.settings.batch_size)
+    add_log_fields(
+        request, document=upload.name, paragraphs=len(scored.paragraphs), model_version=loaded.info.get("version")
+    )
+    return scored.profile.to_dict()
+
+
+@v1.post(
+    "/compare",
+    response_model=ComparisonResponse,
+    tags=["filings"],
+    summary="risks added, removed and changed between two filings",
+    responses=errors(400, 401, 413, 415, 422, 503, 504),
+    openapi_extra=request_body_openapi(CompareRequest, ("old", "new"), raw=False),
+)
+async def compare(request: Request) -> dict[str, Any]:
+    """Compare an older and a newer filing of one issuer (multipart ``old``/``new`` or JSON)."""
+    state = state_of(request)
+    loaded = current_model(state)
+    old_upload, new_upload = await read_filing_pair(request)
+
+    def work() -> dict[str, Any]:
+        old = score_upload(loaded, old_upload, state.settings.batch_size)
+        new = score_upload(loaded, new_upload, state.settings.batch_size)
+        return compare_filings(old, new).to_dict()
+
+    result = await run_blocking(state, work)
+    add_log_fields(request, old=old_upload.name, new=new_upload.name, model_version=loaded.info.get("version"))
+    return result
+
+
+@v1.get(
+    "/model",
+    response_model=ModelInfo,
+    tags=["model"],
+    summary="the model being served",
+    responses=errors(401, 503),
+)
+async def model_info(request: Request) -> dict[str, Any]:
+    """Name, version, taxonomy version, labels, thresholds and test metrics."""
+    loaded = current_model(state_of(request))
+    return {**loaded.info, "loaded_at": loaded.loaded_at}
+
+
+async def _feedback_allowed(request: Request) -> None:
+    check_feedback_allowed(state_of(request))
+
+
+async def _admin_allowed(request: Request) -> None:
+    check_admin_allowed(state_of(request))
+
+
+def store_feedback(state: ServerState, items: list[dict[str, Any]], annotator: str) -> int:
+    """Write labelled paragraphs to the label store (runs in a worker)."""
+    from labels.store import StoreError
+
+    try:
+        stored: int = state.label_store().add_feedback(items, annotator=annotator, origin="feedback")
+    except StoreError as exc:
+        raise ApiError(503, "store_unavailable", str(exc)) from None
+    except ValueError as exc:  # FeedbackError, unknown labels
+        raise ApiError(422, "invalid_feedback", str(exc)) from None
+    return stored
+
+
+@v1.post(
+    "/feedback",
+    response_model=FeedbackResponse,
+    tags=["feedback"],
+    summary="send corrected labels to the label store",
+    responses=errors(400, 401, 403, 413, 422, 504),
+    dependencies=[Depends(_feedback_allowed)],
+)
+async def feedback(body: FeedbackRequest, request: Request) -> dict[str, int]:
+    """Store labelled paragraphs (TAXONOMY.md format) as feedback for retraining.
+
+    Needs the token when the server has one; a server without a token refuses (403)
+    unless started with ``--allow-feedback``.
+    """
+    state = state_of(request)
+    items = [p.model_dump(exclude_none=True) for p in body.paragraphs]
+    annotator = (body.annotator or "").strip() or "api"
+    stored = await run_blocking(state, store_feedback, state, items, annotator)
+    add_log_fields(request, stored=stored, annotator=annotator)
+    return {"stored": stored}
+
+
+@v1.post(
+    "/admin/reload",
+    response_model=ReloadResponse,
+    tags=["admin"],
+    summary="reload the model without dropping requests",
+    responses=errors(401, 403, 500),
+    dependencies=[Depends(_admin_allowed)],
+)
+async def reload(request: Request) -> dict[str, Any]:
+    """Load the model from the resolved path (--model, $RISKLENS_MODEL, registry default)
+    and swap it in; requests in flight finish on the old model. Same as SIGHUP."""
+    state = state_of(request)
+    previous = state.holder.current
+    loop = asyncio.get_running_loop()
+    try:
+        loaded = await loop.run_in_executor(None, state.holder.load)
+    except Exception as exc:
+        still = f"still serving {previous.info.get('version')}" if previous else "no model loaded"
+        raise ApiError(500, "reload_failed", f"reload failed ({type(exc).__name__}: {exc}); {still}.") from None
+    add_log_fields(request, model_version=loaded.info.get("version"))
+    return {"reloaded": True, "model": loaded.summary, "previous": previous.summary if previous else None}

@@ -1,0 +1,155 @@
+"""Server settings and the model holder that swaps models without dropping requests.
+
+A request takes ``holder.current`` once, at its start, and uses that object to the end;
+a reload builds the new classifier beside the old one and then replaces the single
+reference (an atomic assignment). Requests in flight finish on the old model, new ones
+see the new model, and the old one is freed when the last request holding it ends.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from serving.limits import MAX_BODY_BYTES, REQUEST_TIMEOUT_S
+from serving.scoring import ClassifierLike, model_summary
+
+TOKEN_ENV = "RISKLENS_API_TOKEN"
+
+Loader = Callable[[Path], ClassifierLike]
+Resolver = Callable[[Path | None], Path]
+
+
+def default_loader(path: Path) -> ClassifierLike:
+    """Load a saved ``RiskClassifier`` (imported here: torch is heavy)."""
+    from model import RiskClassifier
+
+    return RiskClassifier.from_pretrained(path)
+
+
+def default_resolver(explicit: Path | None) -> Path:
+    """``model.registry.resolve_model_path``: --model > $RISKLENS_MODEL > registry > shipped."""
+    from model.registry import resolve_model_path
+
+    return resolve_model_path(explicit)
+
+
+@dataclass
+class ServerSettings:
+    """Everything ``create_app`` needs; the ``serve`` command fills it from flags and env."""
+
+    model: Path | None = None  # --model; None = resolve (env, registry, shipped) at each load
+    token: str | None = None  # RISKLENS_API_TOKEN; None = no auth on /v1
+    allow_feedback: bool = False  # accept POST /v1/feedback without a token
+    store: Path | None = None  # label store for feedback (None = $RISKLENS_STORE or default)
+    batch_size: int = 32
+    timeout_s: float = REQUEST_TIMEOUT_S
+    max_body_bytes: int = MAX_BODY_BYTES
+    workers: int = 4  # threads running inference and ingestion off the event loop
+    background_load: bool = True  # serve /healthz while the model loads; /readyz says when ready
+    install_sighup: bool = False  # reload on SIGHUP (only in the main thread of a real server)
+    loader: Loader = field(default=default_loader)
+    resolver: Resolver = field(default=default_resolver)
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> ServerSettings:
+        """Settings with the API token read from ``$RISKLENS_API_TOKEN``."""
+        token = os.environ.get(TOKEN_ENV) or None
+        return cls(token=token, **overrides)
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A classifier with what the API reports about it."""
+
+    classifier: ClassifierLike
+    info: dict[str, Any]
+    path: Path
+    loaded_at: str
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return model_summary(self.info)
+
+
+class ModelHolder:
+    """The current model, loaded and reloaded from the resolved path."""
+
+    def __init__(self, settings: ServerSettings) -> None:
+        self._settings = settings
+        self._current: LoadedModel | None = None
+        self._reload_lock = threading.Lock()  # one load at a time; requests never take it
+        self.error: str | None = None
+        self.loading = False
+
+    @property
+    def current(self) -> LoadedModel | None:
+        """The model new requests use (None before the first load finishes)."""
+        return self._current
+
+    def load(self) -> LoadedModel:
+        """Resolve the model path, load it and swap it in; raises on failure (old model kept)."""
+        with self._reload_lock:
+            self.loading = True
+            try:
+                path = self._settings.resolver(self._settings.model)
+                classifier = self._settings.loader(path)
+                loaded = LoadedModel(
+                    classifier=classifier,
+                    info=dict(classifier.info()),
+                    path=Path(path),
+                    loaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                )
+            except Exception as exc:
+                self.error = f"{type(exc).__name__}: {exc}"
+                raise
+            finally:
+                self.loading = False
+            self._current = loaded  # the atomic swap
+            self.error = None
+            return loaded
+
+
+class ServerState:
+    """Per-app state: settings, the model holder, the worker pool and the label store."""
+
+    def __init__(self, settings: ServerSettings) -> None:
+        self.settings = settings
+        self.holder = ModelHolder(settings)
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._store: Any = None
+        self._lock = threading.Lock()
+        self.background: set[Any] = set()  # keeps background tasks referenced
+
+    @property
+    def executor(self) -> concurrent.futures.ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = concurrent.futures.ThreadPoolExecutor(
+                    max_workers=self.settings.workers, thread_name_prefix="risklens-worker"
+                )
+            return self._executor
+
+    def label_store(self) -> Any:
+        """The ``labels.store.LabelStore`` feedback goes to (opened on first use)."""
+        with self._lock:
+            if self._store is None:
+                from labels.store import LabelStore, default_store_path
+
+                self._store = LabelStore(self.settings.store or default_store_path())
+            return self._store
+
+    def close(self) -> None:
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+            if self._store is not None:
+                self._store.close()
+                self._store = None

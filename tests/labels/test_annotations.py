@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from labels.annotations import Annotation, AnnotationError, load_all, read_annotations, text_hash, write_annotations
+from labels.dataset import build_rows, compute_stats, validate_splits
+from labels.resolve import resolve_one
+
+
+def _record(**overrides: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "id": "r1", "doc": "synthetic", "labels": ["rd_failure"], "split": "train",
+        "kind": "synthetic", "annotator": "a", "text": "公司在研项目可能失败。",
+    }
+    base.update(overrides)
+    return base
+
+
+def test_synthetic_record_round_trips(tmp_path: Path) -> None:
+    record = Annotation.from_json(_record(), where="t")
+    path = tmp_path / "a.jsonl"
+    write_annotations(path, [record])
+    assert read_annotations(path) == [record]
+
+
+def test_corpus_backed_record_may_not_carry_text() -> None:
+    with pytest.raises(AnnotationError, match="stand-off"):
+        Annotation.from_json(_record(kind="gold", doc="corpus/x.md", doc_hash="0", start=0, end=3, text_hash="x"), where="t")
+
+
+def test_synthetic_record_may_not_be_in_test() -> None:
+    with pytest.raises(AnnotationError, match="test split"):
+        Annotation.from_json(_record(split="test"), where="t")
+
+
+def test_error_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(_record()) + "\n" + json.dumps(_record(labels=["rd_fail"])) + "\n", encoding="utf-8")
+    with pytest.raises(AnnotationError, match=r"bad\.jsonl:2: unknown label 'rd_fail'"):
+        read_annotations(path)
+
+
+def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text(json.dumps(_record()) + "\n", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text(json.dumps(_record()) + "\n", encoding="utf-8")
+    with pytest.raises(AnnotationError, match="duplicate record id"):
+        load_all(tmp_path)
+
+
+def _stand_off(tmp_path: Path, text: str, whole: str, **overrides: object) -> Annotation:
+    from labels.sources import file_hash
+
+    source = tmp_path / "corpus" / "rare" / "paragraphs.jsonl"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_text(json.dumps({"text": whole, "company": "甲"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    start = whole.index(text)
+    raw: dict[str, object] = {
+        "id": "s1", "doc": "corpus/rare/paragraphs.jsonl#L1", "labels": ["entity_list_sanctions"],
+        "split": "test", "kind": "gold", "annotator": "a", "doc_hash": file_hash(source),
+        "start": start, "end": start + len(text), "text_hash": text_hash(text), "company": "甲",
+    }
+    raw.update(overrides)
+    return Annotation.from_json(raw, where="t")
+
+
+def test_stand_off_record_resolves_to_its_text(tmp_path: Path) -> None:
+    whole = "前言。公司被列入实体清单，采购芯片受限。后记。"
+    record = _stand_off(tmp_path, "公司被列入实体清单，采购芯片受限。", whole)
+    assert resolve_one(record, tmp_path).text == "公司被列入实体清单，采购芯片受限。"
+
+
+def test_changed_text_fails_loudly_naming_the_record(tmp_path: Path) -> None:
+    whole = "前言。公司被列入实体清单，采购芯片受限。后记。"
+    record = _stand_off(tmp_path, "公司被列入实体清单，采购芯片受限。", whole, text_hash="0000000000000000")
+    with pytest.raises(AnnotationError, match=r"record 's1'.*no longer matches its hash"):
+        resolve_one(record, tmp_path)
+
+
+def test_a_document_in_two_splits_is_refused(tmp_path: Path) -> None:
+    whole = "前言。公司被列入实体清单，采购芯片受限。后记。"
+    first = _stand_off(tmp_path, "公司被列入实体清单", whole)
+    second = _stand_off(tmp_path, "采购芯片受限", whole, id="s2", split="train")
+    with pytest.raises(AnnotationError, match="appears in split"):
+        validate_splits([first, second])
+
+
+def test_build_rows_drops_silver_of_test_documents(tmp_path: Path) -> None:
+    whole = "前言。公司被列入实体清单，采购芯片受限。后记。"
+    gold = _stand_off(tmp_path, "公司被列入实体清单", whole)
+    silver = _stand_off(tmp_path, "采购芯片受限", whole, id="s2", split="train", kind="silver")
+    rows = build_rows([gold, silver], tmp_path)
+    assert [(row.id, row.split) for row in rows] == [("s1", "test")]
+    stats = compute_stats([gold, silver])
+    assert stats.per_label["entity_list_sanctions"]["gold_test"] == 1

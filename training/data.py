@@ -1,0 +1,166 @@
+"""Labelled paragraphs for training and evaluation: the saved DatasetDict and JSONL files.
+
+The coordinator's dataset (``datasets.DatasetDict`` saved with ``save_to_disk``) has splits
+train / dev / test and columns id, doc, text, heading, labels (30-long multi-hot in taxonomy
+order), label_ids and kind (gold / silver / synthetic). Evaluation files use the TAXONOMY.md
+JSONL format. Both become lists of ``Example``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from labels.taxonomy import LABELS, UnknownLabelError, to_multi_hot, validate_labels
+from model.inputs import Paragraph
+
+KINDS = ("gold", "silver", "synthetic")
+REQUIRED_COLUMNS = ("id", "text", "heading", "labels", "kind")
+
+
+class DataError(ValueError):
+    """Input data the user supplied is missing, malformed or in the wrong format."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled paragraph."""
+
+    id: str
+    text: str
+    heading: str
+    labels: tuple[str, ...]
+    kind: str = "gold"
+    doc: str = ""
+    targets: np.ndarray = field(default_factory=lambda: np.zeros(len(LABELS)), compare=False)
+
+    def paragraph(self, with_heading: bool = True) -> Paragraph:
+        return Paragraph(text=self.text, heading=self.heading if with_heading else "", id=self.id)
+
+
+@dataclass
+class Splits:
+    """The three splits of a dataset."""
+
+    train: list[Example]
+    dev: list[Example]
+    test: list[Example]
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for name in ("train", "dev", "test"):
+            counts: dict[str, int] = {}
+            for example in getattr(self, name):
+                counts[example.kind] = counts.get(example.kind, 0) + 1
+            out[name] = counts
+        return out
+
+
+def make_example(
+    *, id: str, text: str, heading: str, labels: Iterable[str], kind: str = "gold", doc: str = ""
+) -> Example:
+    """Build an Example, validating labels and kind."""
+    if kind not in KINDS:
+        raise DataError(f"example {id}: kind must be one of {KINDS}, got {kind!r}.")
+    ordered = validate_labels(labels, where=f"example {id}")
+    return Example(
+        id=id, text=text, heading=heading or "", labels=tuple(ordered), kind=kind, doc=doc,
+        targets=np.asarray(to_multi_hot(ordered), dtype=np.float64),
+    )
+
+
+def targets_of(examples: Sequence[Example]) -> np.ndarray:
+    """(n, 30) multi-hot matrix."""
+    if not examples:
+        return np.zeros((0, len(LABELS)))
+    return np.vstack([e.targets for e in examples])
+
+
+def load_dataset_dir(path: str | Path) -> Splits:
+    """Read a DatasetDict saved with ``save_to_disk`` into train / dev / test examples."""
+    import datasets
+
+    directory = Path(path)
+    if not directory.exists():
+        raise DataError(
+            f"{directory}: dataset not found; expected a datasets.DatasetDict saved with "
+            f"save_to_disk (build it with `risklens labels build`)."
+        )
+    try:
+        loaded = datasets.load_from_disk(str(directory))
+    except (FileNotFoundError, ValueError) as exc:
+        raise DataError(f"{directory}: not a saved datasets.DatasetDict ({exc}).") from exc
+    if not isinstance(loaded, datasets.DatasetDict):
+        raise DataError(f"{directory}: expected a DatasetDict with train/dev/test, got a single Dataset.")
+    missing = [split for split in ("train", "dev") if split not in loaded]
+    if missing:
+        raise DataError(f"{directory}: DatasetDict lacks split(s) {missing}; it has {list(loaded)}.")
+    splits: dict[str, list[Example]] = {}
+    for split in ("train", "dev", "test"):
+        if split not in loaded:
+            splits[split] = []
+            continue
+        table = loaded[split]
+        absent = [c for c in REQUIRED_COLUMNS if c not in table.column_names]
+        if absent and len(table):
+            raise DataError(f"{directory}: split {split!r} lacks column(s) {absent}.")
+        splits[split] = [_from_row(row, f"{directory}:{split}") for row in table]
+    return Splits(**splits)
+
+
+def _from_row(row: dict[str, Any], where: str) -> Example:
+    vector = np.asarray(row["labels"], dtype=np.float64)
+    if vector.shape != (len(LABELS),):
+        raise DataError(f"{where} row {row.get('id')}: 'labels' must be {len(LABELS)} values, got {vector.shape}.")
+    labels = tuple(label for label, v in zip(LABELS, vector, strict=True) if v >= 0.5)
+    kind = str(row.get("kind") or "gold")
+    if kind not in KINDS:
+        raise DataError(f"{where} row {row.get('id')}: kind must be one of {KINDS}, got {kind!r}.")
+    return Example(
+        id=str(row["id"]), text=str(row["text"]), heading=str(row.get("heading") or ""),
+        labels=labels, kind=kind, doc=str(row.get("doc") or ""), targets=(vector >= 0.5).astype(np.float64),
+    )
+
+
+def read_jsonl(path: str | Path, *, require_labels: bool = True) -> list[Example]:
+    """Read a TAXONOMY.md JSONL file; ``labels`` must be present when ``require_labels``."""
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(f"{file}: file not found; expected JSON Lines in the TAXONOMY.md format.")
+    examples: list[Example] = []
+    with file.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{file}:{number}: not valid JSON ({exc.msg}).") from exc
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                raise DataError(f"{file}:{number}: expected an object with a string 'text' field.")
+            if require_labels and not isinstance(record.get("labels"), list):
+                raise DataError(
+                    f"{file}:{number}: expected a 'labels' list (may be []); evaluation needs labelled data."
+                )
+            heading = record.get("heading") or ""
+            if isinstance(heading, list):
+                heading = " / ".join(str(part) for part in heading)
+            kind = record.get("kind") if record.get("kind") in KINDS else "gold"
+            try:
+                examples.append(
+                    make_example(
+                        id=str(record.get("id", f"{file.stem}-{number}")), text=record["text"],
+                        heading=str(heading), labels=record.get("labels") or [], kind=kind,
+                        doc=str(record.get("source") or ""),
+                    )
+                )
+            except UnknownLabelError as exc:
+                raise DataError(f"{file}:{number}: {exc}") from exc
+    if not examples:
+        raise DataError(f"{file}: no records; expected one JSON object per line.")
+    return examples

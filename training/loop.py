@@ -1,0 +1,412 @@
+"""``train(config)``: fine-tune the encoder, pick the best epoch on gold dev, calibrate, save.
+
+Steps: load the DatasetDict; build ``AutoModelForSequenceClassification`` from the base
+model (multi-label, 30 leaves); train on gold (+ synthetic) rows and a rotating sample of
+silver rows weighted below gold, with heading dropout and frozen word embeddings; after each
+epoch score gold dev with and without headings and keep the best macro-F1 as
+``model-best/`` (``model-last/`` is the final epoch); then fit temperature, thresholds and
+the fusion head on dev, save both, and evaluate ``model-best`` on the test split.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from labels.taxonomy import LABELS
+from model.classifier import RiskClassifier
+from model.fusion import FusionHead
+from model.inputs import Paragraph, make_windows
+from model.meta import ModelMeta
+from model.pooling import collate, pool_tensor
+from training.calibrate import calibrate, tune_thresholds
+from training.config import ConfigError, TrainConfig
+from training.data import Example, Splits, load_dataset_dir, targets_of
+from training.metrics import multilabel_metrics
+
+log = logging.getLogger("risklens.train")
+StepCallback = Callable[[int, int], None]
+
+
+@dataclass
+class TrainResult:
+    """Where the run wrote its models and how it went."""
+
+    out_dir: Path
+    best_dir: Path
+    last_dir: Path
+    best_epoch: int
+    epochs_run: int
+    seconds: float
+    dev_history: list[dict[str, Any]] = field(default_factory=list)
+    test_metrics: dict[str, Any] = field(default_factory=dict)
+
+
+def train(config: TrainConfig, progress: bool | StepCallback = True) -> TrainResult:
+    """Run a whole training job described by ``config``; see the module docstring.
+
+    ``progress=True`` shows a progress bar on stderr, ``False`` none, and a callable gets
+    ``(step, total_steps)`` after every optimiser step.
+    """
+    started = time.monotonic()
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    handler = _log_to(out / "train.log")
+    try:
+        splits = load_dataset_dir(config.data)
+        _check_base(Path(config.base_model))
+        config.save(out)
+        log.info("run %s: base %s, data %s", out, config.base_model, config.data)
+        log.info("data: %s", splits.summary())
+        return _run(config, splits, out, progress, started)
+    finally:
+        logging.getLogger("risklens").removeHandler(handler)
+        handler.close()
+
+
+def _run(
+    config: TrainConfig, splits: Splits, out: Path, progress: bool | StepCallback, started: float
+) -> TrainResult:
+    _seed_everything(config.seed)
+    torch.set_num_threads(config.num_threads)
+    classifier = build_classifier(config)
+    model = classifier.model
+    gold = [e for e in splits.train if e.kind != "silver"]
+    silver = [e for e in splits.train if e.kind == "silver"]
+    dev = [e for e in splits.dev if e.kind == "gold"] or list(splits.dev)
+    if not gold and not silver:
+        raise ConfigError(f"{config.data}: the train split is empty.")
+    if not dev:
+        raise ConfigError(f"{config.data}: the dev split is empty; checkpoints and thresholds need gold dev data.")
+    silver_n = len(silver) if config.silver_per_epoch == -1 else min(config.silver_per_epoch, len(silver))
+    steps_per_epoch = math.ceil((len(gold) + silver_n) / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    optimizer, scheduler = _optimiser(model, config, total_steps)
+    rng = random.Random(config.seed)
+    silver_order = list(range(len(silver)))
+    rng.shuffle(silver_order)
+    bar = _progress_bar(progress, total_steps)
+    best_dir, last_dir = out / "model-best", out / "model-last"
+    best_score, best_epoch, since_best = -1.0, 0, 0
+    history: list[dict[str, Any]] = []
+    step = 0
+    budget = config.time_budget_minutes * 60
+    epochs_run = 0
+    for epoch in range(1, config.epochs + 1):
+        epoch_start = time.monotonic()
+        take = [silver[silver_order[(i + (epoch - 1) * silver_n) % len(silver)]] for i in range(silver_n)] if silver else []
+        rows = gold + take
+        batches = _length_bucketed_batches(rows, config.batch_size, rng)
+        model.train()
+        losses = []
+        for batch in batches:
+            loss = _train_step(classifier, batch, config, rng)
+            losses.append(loss)
+            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], config.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            if callable(bar):
+                bar(step, total_steps)
+            elif bar is not None:
+                bar.update(1)
+                bar.set_postfix(epoch=epoch, loss=f"{np.mean(losses[-20:]):.4f}")
+            if step % 20 == 0:
+                log.info("epoch %d step %d/%d loss %.4f (%.2f s/step)", epoch, step, total_steps,
+                         float(np.mean(losses[-20:])), (time.monotonic() - epoch_start) / len(losses))
+        epochs_run = epoch
+        scores = dev_scores(classifier, dev, config)
+        scores.update(epoch=epoch, loss=round(float(np.mean(losses)), 4),
+                      seconds=round(time.monotonic() - epoch_start, 1))
+        history.append(scores)
+        log.info("epoch %d dev: %s", epoch, {k: v for k, v in scores.items() if k != "per_mode"})
+        if scores["score"] > best_score + 1e-6:
+            best_score, best_epoch, since_best = scores["score"], epoch, 0
+            classifier.save_pretrained(best_dir, dtype=_dtype(config))
+            log.info("epoch %d: new best dev macro-F1 %.4f -> %s", epoch, best_score, best_dir)
+        else:
+            since_best += 1
+        elapsed = time.monotonic() - started
+        epoch_seconds = time.monotonic() - epoch_start
+        if since_best >= config.patience:
+            log.info("early stop: no dev gain for %d epochs", since_best)
+            break
+        if elapsed + epoch_seconds > budget and epoch < config.epochs:
+            log.info("time budget: %.0f s used, next epoch (~%.0f s) would exceed %.0f s", elapsed, epoch_seconds, budget)
+            break
+    if bar is not None and not callable(bar):
+        bar.close()
+    classifier.save_pretrained(last_dir, dtype=_dtype(config))
+    finalize(config, splits, [best_dir, last_dir], history, best_epoch)
+    test_metrics: dict[str, Any] = {}
+    if splits.test:
+        from training.evaluate import evaluate_examples, write_report
+
+        report = evaluate_examples(RiskClassifier.from_pretrained(best_dir, quantize="none"), [e for e in splits.test if e.kind == "gold"] or splits.test, batch_size=config.eval_batch_size)
+        write_report(report, out / "test-report")
+        test_metrics = report
+        _store_metrics(best_dir, history, best_epoch, report)
+        log.info("test: %s", _headline(report))
+    seconds = time.monotonic() - started
+    log.info("done in %.0f s; best epoch %d", seconds, best_epoch)
+    return TrainResult(out, best_dir, last_dir, best_epoch, epochs_run, seconds, history, test_metrics)
+
+
+def build_classifier(config: TrainConfig) -> RiskClassifier:
+    """The base encoder with a fresh 30-leaf multi-label head, wrapped for inference."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    base = Path(config.base_model)
+    tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
+    hf_logging.disable_progress_bar()
+    model = AutoModelForSequenceClassification.from_pretrained(
+        str(base),
+        local_files_only=True,
+        num_labels=len(LABELS),
+        id2label=dict(enumerate(LABELS)),
+        label2id={label: i for i, label in enumerate(LABELS)},
+        problem_type="multi_label_classification",
+        dtype=torch.float32,
+    )
+    model.float()
+    if config.freeze_word_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)
+    meta = ModelMeta(
+        name=config.name,
+        version=config.version,
+        base_model=_base_id(base),
+        max_length=config.max_length,
+        stride=config.stride,
+        max_heading_chars=config.max_heading_chars,
+        window_pooling=config.window_pooling,
+        training_config=config.to_dict(),
+    )
+    return RiskClassifier(model, tokenizer, meta)
+
+
+def _train_step(classifier: RiskClassifier, batch: list[Example], config: TrainConfig, rng: random.Random) -> float:
+    paragraphs = [
+        Paragraph(text=e.text, heading="" if rng.random() < config.heading_dropout else e.heading)
+        for e in batch
+    ]
+    windows = make_windows(
+        classifier.tokenizer, paragraphs, max_length=config.max_length, stride=config.stride,
+        max_heading_chars=config.max_heading_chars,
+    )
+    inputs = collate(windows, classifier._pad_id, token_types=classifier._token_types)
+    logits = classifier.model(**inputs).logits
+    pooled = pool_tensor(logits, [w.paragraph for w in windows], config.window_pooling)
+    targets = torch.tensor(targets_of(batch), dtype=torch.float32)
+    weights = torch.tensor([_row_weight(e, config) for e in batch], dtype=torch.float32)
+    pos_weight = torch.full((len(LABELS),), config.pos_weight)
+    cell = torch.nn.functional.binary_cross_entropy_with_logits(
+        pooled, targets, reduction="none", pos_weight=pos_weight
+    )
+    loss = (cell.mean(dim=1) * weights).sum() / weights.sum().clamp(min=1e-6)
+    loss.backward()
+    return float(loss.item())
+
+
+def _row_weight(example: Example, config: TrainConfig) -> float:
+    if example.kind == "silver":
+        return config.silver_weight
+    if example.kind == "synthetic":
+        return config.synthetic_weight
+    return 1.0
+
+
+def dev_scores(classifier: RiskClassifier, dev: list[Example], config: TrainConfig) -> dict[str, Any]:
+    """Dev macro/micro-F1 with and without headings at dev-tuned thresholds (selection score)."""
+    from model.calibration import fit_temperature, sigmoid
+
+    targets = targets_of(dev)
+    per_mode: dict[str, dict[str, float]] = {}
+    logits = {
+        mode: classifier.encoder_logits([e.paragraph(mode == "heading") for e in dev],
+                                        batch_size=config.eval_batch_size, use_headings=mode == "heading")
+        for mode in ("heading", "text")
+    }
+    both = np.vstack([logits["heading"], logits["text"]])
+    t = fit_temperature(both, np.vstack([targets, targets]))
+    thresholds = tune_thresholds(sigmoid(both / t), np.vstack([targets, targets]),
+                                 prior_weight=config.threshold_prior_weight,
+                                 lower=config.threshold_min, upper=config.threshold_max)
+    cut = np.array([thresholds[label] for label in LABELS])
+    for mode, z in logits.items():
+        probs = sigmoid(z / t)
+        m = multilabel_metrics(targets, probs >= cut, probs)
+        per_mode[mode] = {"micro_f1": m["micro_f1"], "macro_f1": m["macro_f1"], "ece": m["ece"]}
+    score = float(np.mean([per_mode[m]["macro_f1"] for m in per_mode]))
+    return {"score": round(score, 4), "temperature": round(t, 3), "per_mode": per_mode,
+            "macro_heading": per_mode["heading"]["macro_f1"], "macro_text": per_mode["text"]["macro_f1"],
+            "micro_heading": per_mode["heading"]["micro_f1"], "micro_text": per_mode["text"]["micro_f1"]}
+
+
+def finalize(
+    config: TrainConfig, splits: Splits, directories: list[Path], history: list[dict[str, Any]], best_epoch: int
+) -> None:
+    """Fit temperature, thresholds and the fusion head on dev for each saved model.
+
+    The saved (fp16-rounded) weights are reloaded first, so calibration sees exactly the
+    logits the shipped model will produce.
+    """
+    dev = [e for e in splits.dev if e.kind == "gold"] or list(splits.dev)
+    targets = targets_of(dev)
+    lexical: FusionHead | None = None
+    if config.fusion:
+        log.info("fitting the TF-IDF part of the fusion head on %d training rows", len(splits.train))
+        lexical = FusionHead(max_features=config.tfidf_max_features, stack_C=config.stack_C)
+        lexical.fit_lexical([e.paragraph() for e in splits.train], targets_of(splits.train),
+                            np.array([_row_weight(e, config) for e in splits.train]))
+    for directory in directories:
+        if not directory.exists():
+            continue
+        classifier = RiskClassifier.from_pretrained(directory, quantize="none")
+        paragraphs = [e.paragraph() for e in dev]
+        z_head = classifier.encoder_logits(paragraphs, batch_size=config.eval_batch_size, use_headings=True)
+        z_text = classifier.encoder_logits(paragraphs, batch_size=config.eval_batch_size, use_headings=False)
+        fusion = None
+        if lexical is not None:
+            fusion = FusionHead(max_features=config.tfidf_max_features, stack_C=config.stack_C)
+            fusion.tfidf = lexical.tfidf
+        result = calibrate(z_head, z_text, paragraphs, targets, fusion=fusion,
+                           prior_weight=config.threshold_prior_weight, lower=config.threshold_min,
+                           upper=config.threshold_max, seed=config.seed)
+        classifier.meta.temperature = result.temperature
+        classifier.meta.encoder_thresholds = result.encoder_thresholds
+        classifier.meta.thresholds = result.thresholds
+        classifier.fusion = result.fusion
+        classifier.meta.training_config = config.to_dict()
+        classifier.meta.metrics = {
+            "best_epoch": best_epoch,
+            "dev_history": [{k: v for k, v in h.items() if k != "per_mode"} for h in history],
+            "fusion_weights": result.fusion.describe() if result.fusion is not None else {},
+        }
+        classifier.save_pretrained(directory, dtype=_dtype(config))
+        config.save(directory)
+        log.info("%s: temperature %.3f, fusion %s", directory.name, result.temperature,
+                 result.fusion.describe() if result.fusion else "off")
+
+
+def _store_metrics(directory: Path, history: list[dict[str, Any]], best_epoch: int, report: dict[str, Any]) -> None:
+    meta = ModelMeta.load(directory)
+    meta.metrics["test"] = {mode: {name: _headline_of(m) for name, m in models.items()}
+                            for mode, models in report["modes"].items()}
+    meta.save(directory)
+
+
+def _headline_of(m: dict[str, Any]) -> dict[str, Any]:
+    keys = ("micro_f1", "macro_f1", "samples_f1", "exact_match", "group_micro_f1", "ece")
+    return {k: m[k] for k in keys if k in m}
+
+
+def _headline(report: dict[str, Any]) -> str:
+    parts = []
+    for mode, models in report["modes"].items():
+        for name, m in models.items():
+            parts.append(f"{mode}/{name} micro {m['micro_f1']:.3f} macro {m['macro_f1']:.3f}")
+    return "; ".join(parts)
+
+
+def _optimiser(model: Any, config: TrainConfig, total_steps: int) -> tuple[Any, Any]:
+    head_names = ("classifier.", "pooler.")
+    groups: dict[tuple[bool, bool], list[torch.nn.Parameter]] = {}
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        is_head = any(part in name for part in head_names)
+        no_decay = name.endswith("bias") or "LayerNorm" in name or "layer_norm" in name
+        groups.setdefault((is_head, no_decay), []).append(param)
+    param_groups = [
+        {"params": params, "lr": config.head_learning_rate if is_head else config.learning_rate,
+         "weight_decay": 0.0 if no_decay else config.weight_decay}
+        for (is_head, no_decay), params in groups.items()
+    ]
+    optimizer = torch.optim.AdamW(param_groups)
+    warmup = max(1, int(config.warmup_ratio * total_steps))
+
+    def schedule(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+
+
+def _length_bucketed_batches(rows: list[Example], batch_size: int, rng: random.Random) -> list[list[Example]]:
+    """Shuffle, then sort within chunks of 50 batches by length: little padding, still random."""
+    order = list(rows)
+    rng.shuffle(order)
+    chunk = batch_size * 50
+    batches: list[list[Example]] = []
+    for start in range(0, len(order), chunk):
+        part = sorted(order[start : start + chunk], key=lambda e: len(e.text) + len(e.heading))
+        batches.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def _progress_bar(progress: bool | StepCallback, total: int) -> Any:
+    if callable(progress):
+        return progress
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="train", unit="step", file=sys.stderr, dynamic_ncols=True)
+
+
+def _log_to(path: Path) -> logging.Handler:
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    root = logging.getLogger("risklens")
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return handler
+
+
+def _check_base(base: Path) -> None:
+    if not (base / "config.json").is_file():
+        raise ConfigError(
+            f"{base}: not a Hugging Face model directory (no config.json); pass a local BERT-family "
+            f"checkpoint, e.g. one made by `risklens base-model`."
+        )
+
+
+def _base_id(base: Path) -> str:
+    """A readable id for the base model: its recorded name, else the directory name."""
+    import json
+
+    for name in ("risklens_base.json", "config.json"):
+        path = base / name
+        if path.is_file():
+            try:
+                data = json.loads(path.read_text("utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                continue
+            for key in ("name_or_path", "_name_or_path"):
+                if isinstance(data.get(key), str) and data[key]:
+                    return f"{data[key]} [{base.name}]"
+    return base.name
+
+
+def _dtype(config: TrainConfig) -> Any:
+    return config.save_dtype
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)

@@ -1,0 +1,93 @@
+"""Multi-label metrics: micro / macro / samples F1, exact match, per-leaf and per-group scores.
+
+Conventions (stated in every report): macro-F1 averages the leaves that have at least one
+gold positive in the evaluated set (a leaf absent from a 200-paragraph test set says nothing
+about the model, but its false positives still count in micro-F1); samples-F1 scores a
+paragraph with no gold and no predicted labels as 1 (``[]`` is a real answer here).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from labels.taxonomy import GROUP_OF, GROUPS, LABELS
+from model.calibration import expected_calibration_error
+
+
+def _prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def group_matrix(y: np.ndarray) -> np.ndarray:
+    """Collapse (n, 30) leaf indicators into (n, 9) group indicators."""
+    out = np.zeros((y.shape[0], len(GROUPS)))
+    for j, label in enumerate(LABELS):
+        g = GROUPS.index(GROUP_OF[label])
+        out[:, g] = np.maximum(out[:, g], y[:, j])
+    return out
+
+
+def _table(y_true: np.ndarray, y_pred: np.ndarray, names: tuple[str, ...]) -> dict[str, Any]:
+    tp = (y_true * y_pred).sum(axis=0)
+    fp = ((1 - y_true) * y_pred).sum(axis=0)
+    fn = (y_true * (1 - y_pred)).sum(axis=0)
+    per: dict[str, dict[str, float]] = {}
+    for j, name in enumerate(names):
+        p, r, f = _prf(tp[j], fp[j], fn[j])
+        per[name] = {
+            "precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
+            "support": int(y_true[:, j].sum()), "predicted": int(y_pred[:, j].sum()),
+        }
+    _, _, micro = _prf(tp.sum(), fp.sum(), fn.sum())
+    present = [per[name]["f1"] for j, name in enumerate(names) if y_true[:, j].sum() > 0]
+    macro = float(np.mean(present)) if present else 0.0
+    return {
+        "micro_f1": round(micro, 4), "macro_f1": round(macro, 4), "per_label": per,
+        "tp": int(tp.sum()), "fp": int(fp.sum()), "fn": int(fn.sum()),
+    }
+
+
+def samples_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Mean per-paragraph F1; a paragraph with no gold and no predicted labels scores 1."""
+    scores = []
+    for t, p in zip(y_true, y_pred, strict=True):
+        if t.sum() == 0 and p.sum() == 0:
+            scores.append(1.0)
+            continue
+        tp = float((t * p).sum())
+        scores.append(2 * tp / (t.sum() + p.sum()))
+    return float(np.mean(scores)) if scores else 0.0
+
+
+def multilabel_metrics(
+    y_true: np.ndarray, y_pred: np.ndarray, probs: np.ndarray | None = None
+) -> dict[str, Any]:
+    """All headline metrics for one (model, mode): leaves, groups, exact match, ECE."""
+    y_true = (np.asarray(y_true) >= 0.5).astype(float)
+    y_pred = (np.asarray(y_pred) >= 0.5).astype(float)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} differ in shape.")
+    leaves = _table(y_true, y_pred, LABELS)
+    groups = _table(group_matrix(y_true), group_matrix(y_pred), GROUPS)
+    out: dict[str, Any] = {
+        "n": int(y_true.shape[0]),
+        "micro_f1": leaves["micro_f1"],
+        "macro_f1": leaves["macro_f1"],
+        "samples_f1": round(samples_f1(y_true, y_pred), 4),
+        "exact_match": round(float((y_true == y_pred).all(axis=1).mean()) if len(y_true) else 0.0, 4),
+        "tp": leaves["tp"], "fp": leaves["fp"], "fn": leaves["fn"],
+        "labels_per_paragraph": round(float(y_pred.sum(axis=1).mean()) if len(y_pred) else 0.0, 3),
+        "gold_labels_per_paragraph": round(float(y_true.sum(axis=1).mean()) if len(y_true) else 0.0, 3),
+        "group_micro_f1": groups["micro_f1"],
+        "group_macro_f1": groups["macro_f1"],
+        "per_label": leaves["per_label"],
+        "per_group": groups["per_label"],
+    }
+    if probs is not None:
+        out["ece"] = round(expected_calibration_error(np.asarray(probs), y_true), 4)
+    return out
