@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from filings.headings import parse_enumerator
+from filings.headings import ends_sentence, parse_enumerator
 from filings.readers.raw import LineKind, RawDocument
 from filings.readers.text import page_number_of
 from filings.textnorm import normalize_line, visual_width
@@ -39,8 +39,7 @@ _UNIT_LINE = re.compile(r"^(?:单位|币种|金额单位)\s*[:：]")
 _PROSE_PUNCT = re.compile(r"[，。；：;]|,(?!\d)|:(?!\d)")
 
 
-@dataclass(frozen=True, slots=True)
-class CleanLine:
+class CleanLine(NamedTuple):
     """A line that survived clean-up: normalised text, its page, kind and layout width."""
 
     text: str
@@ -55,13 +54,15 @@ def looks_like_table_row(raw: str) -> bool:
     Numeric columns ("营业收入 1,175.30 1,230.54 -4.49", "项目 2023年度 2022年度"), a row
     of at least four column titles without punctuation, or a unit line ("单位：万元").
     """
-    text = raw.strip()
+    if raw.count(" ") + raw.count("\u3000") + raw.count("\t") < 2:
+        return bool(_UNIT_LINE.match(raw.strip()))
+    tokens = raw.split()
+    if len(tokens) < 3:
+        return bool(tokens) and bool(_UNIT_LINE.match(tokens[0]))
+    text = " ".join(tokens)
     if _UNIT_LINE.match(text):
         return True
     if _PROSE_PUNCT.search(text):
-        return False
-    tokens = text.split()
-    if len(tokens) < 3:
         return False
     figures = sum(1 for token in tokens if _FIGURE.match(token))
     if figures >= 2 and figures * 2 >= len(tokens):
@@ -74,9 +75,13 @@ def repetition_key(text: str) -> str:
     return _DIGITS.sub("#", text.replace(" ", ""))
 
 
+_LEADER_PAIR = re.compile(r"[.…·．。_—-]{2}")
+
+
 def is_toc_line(text: str) -> bool:
     """A table-of-contents entry: text followed by a dot leader (and a page number)."""
-    return bool(_DOT_LEADER.search(text))
+    tail = text[-40:]
+    return bool(_LEADER_PAIR.search(tail)) and bool(_DOT_LEADER.search(tail))
 
 
 def clean(raw: RawDocument) -> list[CleanLine]:
@@ -121,17 +126,20 @@ def _strip_header_prefixes(lines: list[CleanLine], furniture: set[str]) -> list[
         if (enum := parse_enumerator(line.text)) is not None and enum.kind == "chapter"
         and 2 <= len(line.text) - enum.end <= 30
     }
-    prefixes = sorted((p for p in furniture | chapters if len(p) >= 4), key=len, reverse=True)
+    by_head: dict[str, list[str]] = defaultdict(list)
+    for prefix in sorted((p for p in furniture | chapters if len(p) >= 4), key=len, reverse=True):
+        by_head[prefix[:2]].append(prefix)
     out: list[CleanLine] = []
     previous_page = None
     for line in lines:
         text = line.text
         if line.page != previous_page and line.kind == "text":
-            for prefix in prefixes:
+            for prefix in by_head.get(text[:2], ()):
                 if len(text) > len(prefix) and text.startswith(prefix):
                     text = text[len(prefix) :].lstrip()
                     break
-        text = _unglue_chapter(text)
+        if len(text) <= 80 and ("第" in text[4:] or text.endswith("】")):
+            text = _unglue_chapter(text)
         previous_page = line.page
         out.append(line if text == line.text else CleanLine(text, line.page, line.kind, line.width))
     return out
@@ -140,9 +148,13 @@ def _strip_header_prefixes(lines: list[CleanLine], furniture: set[str]) -> list[
 _GLUED_CHAPTER = re.compile(r"^[^，。；：,;:、（）()]{4,40}?(?:书|报告|稿)(?P<chapter>第[一二三四五六七八九十\d]{1,3}[节章][^，。；,;]{1,30})$")
 
 
+# A running header glued before a bracketed title: "重大事项提示【发行人声明】".
+_GLUED_BRACKET_TITLE = re.compile(r"^[^，。；,;【】]{2,30}?【(?P<title>[^【】，。；]{2,30})】$")
+
+
 def _unglue_chapter(text: str) -> str:
-    match = _GLUED_CHAPTER.match(text)
-    return match.group("chapter") if match else text
+    match = _GLUED_CHAPTER.match(text) or _GLUED_BRACKET_TITLE.match(text)
+    return match.group(match.lastgroup or 0) if match else text
 
 
 def _page_edges(lines: list[CleanLine]) -> list[int]:
@@ -163,7 +175,7 @@ def _drop_running_lines(lines: list[CleanLine], pages: int) -> tuple[list[CleanL
     pages_of: dict[str, set[int]] = defaultdict(set)
     for index in edges:
         line = lines[index]
-        if line.kind == "text" and len(line.text) <= 80:
+        if len(line.text) <= 80:
             pages_of[repetition_key(line.text)].add(line.page)
     page_count = max(pages, len({line.page for line in lines}), 1)
     drop: set[int] = set()
@@ -171,7 +183,7 @@ def _drop_running_lines(lines: list[CleanLine], pages: int) -> tuple[list[CleanL
     kept_first: set[str] = set()
     for index in edges:
         line = lines[index]
-        if line.kind != "text":
+        if line.kind not in ("text", "table"):
             continue
         if _LONE_NUMBER.match(line.text) and page_count > 1:
             drop.add(index)
@@ -180,6 +192,8 @@ def _drop_running_lines(lines: list[CleanLine], pages: int) -> tuple[list[CleanL
         repeats = len(pages_of.get(key, ()))
         if repeats < MIN_REPEATS:
             continue
+        if ends_sentence(line.text) and repeats < 0.5 * page_count:
+            continue  # a sentence repeated a few times is text, not furniture
         enum = parse_enumerator(line.text)
         if enum is not None and enum.kind == "chapter":
             if key not in kept_first:  # the real chapter heading comes first

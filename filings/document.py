@@ -11,14 +11,13 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 BlockKind = Literal["prose", "heading", "table"]
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
-    """A line of ``Document.text``: ``text[start:end]``, and what it is."""
+class Block(NamedTuple):
+    """A line of ``Document.text``: ``text[start:end]``, and what it is (immutable)."""
 
     start: int
     end: int

@@ -17,15 +17,17 @@ _CN_VALUE = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
              "七": 7, "八": 8, "九": 9}
 _CN_NUM = f"[{CN_DIGITS}十百]+"
 
-# Enumerator patterns, in the order they are tried; group "n" is the number.
-_ENUMERATORS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("chapter", re.compile(rf"^第\s*(?P<n>{_CN_NUM}|\d{{1,3}})\s*(?P<unit>[节章])")),
-    ("cn", re.compile(rf"^(?P<n>{_CN_NUM})\s*[、．.]")),
-    ("paren_cn", re.compile(rf"^[（(]\s*(?P<n>{_CN_NUM})\s*[）)]")),
-    ("arabic_dun", re.compile(r"^(?P<n>\d{1,2})\s*、")),
-    ("arabic_dot", re.compile(r"^(?P<n>\d{1,2})\s*[.．](?![\d.．])")),
-    ("paren_arabic", re.compile(r"^[（(]\s*(?P<n>\d{1,2})\s*[）)]")),
+# All enumerators in one pattern (one match per line); the named group says the kind.
+_ENUMERATOR = re.compile(
+    rf"^(?:第\s*(?P<chapter>{_CN_NUM}|\d{{1,3}})\s*[节章]"
+    rf"|(?P<cn>{_CN_NUM})\s*[、．.]"
+    rf"|[（(]\s*(?P<paren_cn>{_CN_NUM})\s*[）)]"
+    r"|(?P<arabic_dun>\d{1,2})\s*、"
+    r"|(?P<arabic_dot>\d{1,2})\s*[.．](?![\d.．])"
+    r"|[（(]\s*(?P<paren_arabic>\d{1,2})\s*[）)])"
 )
+_FIRST_CHARS = frozenset("第（(0123456789十百" + CN_DIGITS)
+
 
 # Chapter-level titles printed without a number (compared with spaces removed).
 FRONT_TITLES = frozenset(
@@ -82,25 +84,21 @@ def cn_to_int(text: str) -> int:
 
 def parse_enumerator(line: str) -> Enumerator | None:
     """Recognise a heading enumerator at the start of ``line`` (already normalised)."""
-    if not line:
+    if not line or line[0] not in _FIRST_CHARS:
         return None
-    first = line[0]
-    if not (first in "第（(" or first.isdigit() or first in CN_DIGITS or first in "十百"):
+    match = _ENUMERATOR.match(line)
+    if match is None:
         return None
-    for kind, pattern in _ENUMERATORS:
-        match = pattern.match(line)
-        if match:
-            end = match.end()
-            while end < len(line) and line[end] == " ":
-                end += 1
-            label = match.group(0).replace(" ", "")
-            return Enumerator(kind, cn_to_int(match.group("n")), label, end)
-    return None
+    kind = match.lastgroup or ""
+    end = match.end()
+    while end < len(line) and line[end] == " ":
+        end += 1
+    return Enumerator(kind, cn_to_int(match.group(kind)), match.group(0).replace(" ", ""), end)
 
 
 def is_front_title(line: str) -> bool:
     """True for an unnumbered chapter-level title such as "重大事项提示" or "释  义"."""
-    return len(line) <= 12 and line.replace(" ", "") in FRONT_TITLES
+    return len(line) <= 14 and line.replace(" ", "").strip("【】[]") in FRONT_TITLES
 
 
 def ends_sentence(line: str) -> bool:

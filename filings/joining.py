@@ -23,7 +23,7 @@ from filings.headings import (
 )
 
 # A line at least this share of the usual full width was wrapped by the margin.
-FULL_SHARE = 0.85
+FULL_SHARE = 0.8
 # Fallback full-line width (35 Chinese characters) when a document has too few lines.
 DEFAULT_WIDTH = 70
 
@@ -119,7 +119,11 @@ class Joiner:
         return line.width >= self.full
 
     def continues(self, previous: CleanLine, line: CleanLine) -> bool:
-        """True if ``line`` continues the paragraph that ``previous`` is part of."""
+        """True if ``line`` continues the paragraph that ``previous`` is part of.
+
+        A short line that ends with nothing asking for more is a title, a caption or the
+        last line of a paragraph; figures and chart labels stay apart from the prose.
+        """
         if ends_sentence(previous.text):
             return False
         last = previous.text[-1]

@@ -46,14 +46,20 @@ def all_paragraphs(doc: Document) -> list[Paragraph]:
     """Every prose paragraph of ``doc``, with section ``other`` outside risk sections."""
     numbered = not has_chapter_risk_factors(doc)
     out: list[Paragraph] = []
+    last_path: object = None
+    levels: tuple[str, ...] = ()
+    heading = ""
     for n, span in enumerate(walk(doc, numbered_risk_factors=numbered), start=1):
-        levels = tuple(h.text for h in span.path)
+        if span.path is not last_path:  # the path object only changes at headings
+            last_path = span.path
+            levels = tuple(h.text for h in span.path)
+            heading = HEADING_SEPARATOR.join(levels)
         out.append(
             Paragraph(
                 doc=doc.doc_id,
                 id=f"{doc.doc_id}-{n:04d}",
                 section=span.section or OTHER,
-                heading=HEADING_SEPARATOR.join(levels),
+                heading=heading,
                 heading_levels=levels,
                 page=span.page,
                 start=span.start,

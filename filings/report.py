@@ -16,7 +16,7 @@ from filings.document import Document
 from filings.errors import FilingError
 from filings.loader import load_document
 from filings.paragraphs import Paragraph, all_paragraphs
-from filings.sections import ANNUAL_REPORT_RISKS, RISK_FACTORS, RISK_SECTIONS
+from filings.sections import ANNUAL_REPORT_RISKS, MAJOR_MATTERS, RISK_FACTORS, RISK_SECTIONS
 
 MIN_RISK_HEADINGS = 5
 SUFFIXES = (".pdf", ".txt", ".md", ".text", ".markdown")
@@ -36,7 +36,11 @@ class DocumentReport:
 
     @property
     def is_annual_report(self) -> bool:
-        return ANNUAL_REPORT_RISKS in self.sections or "年度报告" in self.name or "年报" in self.name
+        """Judged by the file name, or by a 可能面对的风险 block without prospectus sections."""
+        if "年度报告" in self.name or "年报" in self.name:
+            return True
+        prospectus = RISK_FACTORS in self.sections or MAJOR_MATTERS in self.sections
+        return ANNUAL_REPORT_RISKS in self.sections and not prospectus
 
     @property
     def passed(self) -> bool:

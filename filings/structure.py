@@ -15,11 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from filings.document import Block, Document
-from filings.headings import Enumerator, display, is_front_title, parse_enumerator, split_inline_heading
+from filings.headings import (
+    Enumerator,
+    display,
+    is_front_title,
+    parse_enumerator,
+    split_inline_heading,
+)
 from filings.sections import RISK_FACTORS, section_of_heading
-
 
 # A numbered paragraph that continues the outline stands in heading paths by its first
 # clause, cut at this many characters.
@@ -36,8 +42,7 @@ class OpenHeading:
     section: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class ProseSpan:
+class ProseSpan(NamedTuple):
     """A paragraph's place: its offsets, page and the headings above it."""
 
     start: int
@@ -57,6 +62,13 @@ class _Stack:
     def __init__(self, numbered_risk_factors: bool) -> None:
         self.items: list[OpenHeading] = []
         self.numbered_risk_factors = numbered_risk_factors
+        self._path: tuple[OpenHeading, ...] | None = ()
+
+    def path(self) -> tuple[OpenHeading, ...]:
+        """The open headings as a tuple; the same object until the stack changes."""
+        if self._path is None:
+            self._path = tuple(self.items)
+        return self._path
 
     def expected_number(self, kind: str) -> int:
         for item in reversed(self.items):
@@ -69,6 +81,7 @@ class _Stack:
         for index in range(len(self.items) - 1, -1, -1):
             if self.items[index].kind == kind:
                 del self.items[index:]
+                self._path = None
                 return
 
     def has_kind(self, kind: str) -> bool:
@@ -81,6 +94,7 @@ class _Stack:
         )
         kind = "chapter" if enum is None else enum.kind
         entry = OpenHeading(kind, enum.number if enum else 0, display(enum, title), section)
+        self._path = None
         if chapter_level:
             self.items = [entry]
             return
@@ -112,7 +126,7 @@ def walk(doc: Document, *, numbered_risk_factors: bool = False) -> Iterator[Pros
             elif stack.has_kind(enum.kind) or (enum.number == 1 and enum.kind in ("cn", "paren_cn")):
                 opened_item = enum  # a numbered paragraph continuing the outline
                 stack.close(enum.kind)
-        yield ProseSpan(start, block.end, doc.page_at(start), tuple(stack.items))
+        yield ProseSpan(start, block.end, doc.page_at(start), stack.path())
         if opened_item is not None:
             stack.open(opened_item, _short_title(text[opened_item.end :]))
 
@@ -150,4 +164,4 @@ def iter_blocks_with_path(doc: Document) -> Iterator[tuple[Block, tuple[OpenHead
         enum = None if is_front_title(text) else parse_enumerator(text)
         title = text.replace(" ", "") if enum is None else text[enum.end :]
         stack.open(enum, title)
-        yield block, tuple(stack.items)
+        yield block, stack.path()

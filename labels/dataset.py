@@ -136,6 +136,7 @@ def to_dataset_dict(rows: Sequence[Row]) -> Any:
         by_split[row.split].append(row.to_features())
     info = datasets.DatasetInfo(
         description=f"RiskLens risk paragraphs, labels in {TAXONOMY_VERSION} order: {', '.join(LABELS)}",
+        features=features,
     )
     return datasets.DatasetDict(
         {

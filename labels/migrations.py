@@ -99,14 +99,13 @@ def apply_migrations(
         if migration.version != expected:
             raise ValueError(f"migrations must be numbered 1, 2, 3, …; got {migration.version} at position {expected}.")
     latest = migrations[-1].version if migrations else 0
+    _check_not_newer(schema_version(conn), latest, where)
+    if schema_version(conn) == latest:
+        return 0  # up to date: opening a store needs no write lock
     conn.execute("BEGIN IMMEDIATE")
     try:
-        current = schema_version(conn)
-        if current > latest:
-            raise SchemaError(
-                f"{where}: schema version {current} was written by a newer RiskLens (this one "
-                f"knows up to {latest}); upgrade RiskLens to use this store."
-            )
+        current = schema_version(conn)  # again, under the lock: another process may have migrated
+        _check_not_newer(current, latest, where)
         pending = [m for m in migrations if m.version > current]
         for migration in pending:
             for statement in _statements(migration.sql):
@@ -119,6 +118,14 @@ def apply_migrations(
         conn.execute("ROLLBACK")
         raise
     return len(pending)
+
+
+def _check_not_newer(current: int, latest: int, where: str) -> None:
+    if current > latest:
+        raise SchemaError(
+            f"{where}: schema version {current} was written by a newer RiskLens (this one "
+            f"knows up to {latest}); upgrade RiskLens to use this store."
+        )
 
 
 def _statements(script: str) -> list[str]:

@@ -375,14 +375,13 @@ class LabelStore:
                 with self._lock:
                     return action()
             except sqlite3.OperationalError as exc:
-                message = str(exc).lower()
-                if ("locked" not in message and "busy" not in message) or attempt == self.retries:
-                    if "locked" in message or "busy" in message:
-                        raise StoreError(
-                            f"{self.path}: the store stayed locked by another writer for "
-                            f"{self.retries + 1} × {self.busy_timeout:g} s; try again later."
-                        ) from exc
+                if not _is_busy(exc):
                     raise
+                if attempt == self.retries:
+                    raise StoreError(
+                        f"{self.path}: the store stayed locked by another writer through "
+                        f"{self.retries + 1} waits of {self.busy_timeout:g} s; try again later."
+                    ) from exc
                 time.sleep(min(2.0, 0.05 * 2**attempt))
         raise AssertionError("unreachable")
 
@@ -588,6 +587,11 @@ class LabelStore:
             except (ValueError, TypeError) as exc:
                 problems.append(str(exc))
         return problems
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    message = str(exc).lower()
+    return "locked" in message or "busy" in message
 
 
 def _check_origin(origin: str) -> None:

@@ -116,7 +116,7 @@ def silver(data_dir: Path, corpus_root: Path, out: Path, report: Path | None) ->
         leaves = labeller.predict(item.heading)
         records.append(
             Annotation(
-                id=f"silver-{item.text_hash}",
+                id=f"silver-{item.doc_hash}-{item.start}",
                 doc=item.doc, doc_hash=item.doc_hash, start=item.start, end=item.end,
                 text_hash=item.text_hash, heading=item.heading, section=item.section,
                 labels=tuple(leaves), split="train", kind="silver", annotator="rules.v1",

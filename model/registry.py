@@ -78,20 +78,21 @@ def _as_fraction(value: object) -> float | None:
 def find_metric(metrics: Mapping[str, Any], name: str, split: str = "test") -> float | None:
     """Look up a score such as ``macro_f1`` of ``split`` in a metrics dict (0–1 scale).
 
-    Accepts the shapes RiskLens writes: ``{"test": {"macro_f1": …}}``,
-    ``{"test_macro_f1": …}`` and ``{"test": {"full": {"macro_f1": …}}}`` (the full model
-    before the encoder-only component).
+    Accepts the shapes RiskLens writes: ``{"test": {"macro_f1": …}}`` (registry.json),
+    ``{"test_macro_f1": …}``, and ``{"test": {"heading": {"risklens": {"macro_f1": …}}}}``
+    (``risklens.json`` of ``risklens train``: the shipped pipeline, headings given).
     """
-    candidates: list[object] = [metrics.get(f"{split}_{name}")]
-    section = metrics.get(split)
-    if isinstance(section, Mapping):
-        candidates.append(section.get(name))
-        for component in ("full", "model", "encoder"):
-            inner = section.get(component)
-            if isinstance(inner, Mapping):
-                candidates.append(inner.get(name))
-    for candidate in candidates:
-        value = _as_fraction(candidate)
+    paths: tuple[tuple[str, ...], ...] = (
+        (f"{split}_{name}",),
+        (split, name),
+        (split, "heading", "risklens", name),
+        (split, "full", name),
+    )
+    for path in paths:
+        node: object = metrics
+        for key in path:
+            node = node.get(key) if isinstance(node, Mapping) else None
+        value = _as_fraction(node)
         if value is not None:
             return value
     return None
@@ -344,7 +345,13 @@ class Registry:
         new = candidate.test_macro_f1
         old = current.test_macro_f1 if current is not None else None
         problem = None
-        if old is not None and new is None:
+        ours, theirs = candidate.metrics.get("test_hash"), current.metrics.get("test_hash") if current else None
+        if ours and theirs and ours != theirs:
+            problem = (
+                f"{version} was scored on another test split than {previous} (test hash {ours} vs "
+                f"{theirs}), so their scores are not comparable"
+            )
+        elif old is not None and new is None:
             problem = f"{version} has no test macro-F1 to compare with {previous} ({100 * old:.1f})"
         elif old is not None and new is not None and new < old - MAX_DROP - 1e-12:
             problem = (
@@ -386,12 +393,19 @@ def format_table(registry: Registry) -> str:
     def pct(value: float | None) -> str:
         return "-" if value is None else f"{100 * value:.1f}"
 
-    lines = [f"  {'version':<9}{'micro-F1':>9}{'macro-F1':>9}  {'data hash':<17}{'parent':<10}created"]
+    def short(parent: str | None) -> str:
+        if not parent:
+            return "-"
+        kind, sep, where = parent.rpartition(":") if parent.startswith("base:") else ("", "", parent)
+        name = Path(where).name if "/" in where else where
+        return f"{kind}{sep}{name}"[:15]
+
+    lines = [f"  {'version':<9}{'micro-F1':>9}{'macro-F1':>9}  {'data hash':<17}{'parent':<16}created"]
     for row in rows:
         mark = "*" if row["default"] else " "
         lines.append(
             f"{mark} {row['version']:<9}{pct(row['test_micro_f1']):>9}{pct(row['test_macro_f1']):>9}  "
-            f"{(row['data_hash'] or '-')[:16]:<17}{(row['parent'] or '-')[:9]:<10}{row['created']}"
+            f"{(row['data_hash'] or '-')[:16]:<17}{short(row['parent']):<16}{row['created']}"
         )
     lines.append(f"(* = default; scores are on the fixed test split; registry: {registry.root})")
     return "\n".join(lines)

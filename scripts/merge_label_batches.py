@@ -11,13 +11,46 @@ project-written ``synthetic.jsonl``; writes ``gold.jsonl``, ``agreement/second.j
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 from pathlib import Path
 from typing import Any
 
-from labels.annotations import Annotation, write_annotations
+from labels.annotations import Annotation, text_hash, write_annotations
+from labels.sources import resolve_source
 
 REF_KEYS = ("doc", "doc_hash", "start", "end", "text_hash", "heading", "section", "split")
+
+
+def reanchor(ref: dict[str, Any], original: str, corpus: Path) -> dict[str, Any] | None:
+    """Point ``ref`` at ``original`` in the document as ``filings`` normalises it today.
+
+    Labels were given to the text the annotator read; when the ingestion has changed since,
+    find that text again (exactly, nearest the old offset; else the most similar paragraph
+    of the document at >= 0.85 similarity). None when it is gone.
+    """
+    if "#" in ref["doc"]:
+        return ref
+    source = resolve_source(corpus, ref["doc"])
+    text = source.text
+    if text_hash(text[ref["start"] : ref["end"]]) == ref["text_hash"]:
+        return {**ref, "doc_hash": source.file_hash}
+    hits = [i for i in range(len(text)) if text.startswith(original, i)] if original in text else []
+    if hits:
+        start = min(hits, key=lambda i: abs(i - ref["start"]))
+        return {**ref, "doc_hash": source.file_hash, "start": start, "end": start + len(original), "text_hash": text_hash(original)}
+    from filings import all_paragraphs, load_document
+
+    best, best_ratio = None, 0.0
+    for paragraph in all_paragraphs(load_document(corpus / ref["doc"])):
+        if abs(paragraph.start - ref["start"]) > 20000:
+            continue
+        ratio = difflib.SequenceMatcher(None, original, paragraph.text, autojunk=False).ratio()
+        if ratio > best_ratio:
+            best, best_ratio = paragraph, ratio
+    if best is None or best_ratio < 0.85:
+        return None
+    return {**ref, "doc_hash": source.file_hash, "start": best.start, "end": best.end, "text_hash": text_hash(best.text)}
 
 
 def _gold(ref: dict[str, Any], labels: list[str], annotator: str, key: str) -> Annotation:
@@ -33,14 +66,31 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--corpus", type=Path, default=Path("../shared"))
     args = parser.parse_args()
-    refs = {r["key"]: r for r in map(json.loads, (args.work / "refs.jsonl").open(encoding="utf-8"))}
+    originals = {
+        item["key"]: item["text"]
+        for path in sorted(args.work.glob("batch_*.jsonl")) if not path.name.endswith(".labels.jsonl")
+        for item in map(json.loads, path.open(encoding="utf-8"))
+    }
+    refs: dict[str, dict[str, Any]] = {}
+    lost: list[str] = []
+    for raw in map(json.loads, (args.work / "refs.jsonl").open(encoding="utf-8")):
+        moved = reanchor(raw, originals[raw["key"]], args.corpus)
+        if moved is None:
+            lost.append(raw["key"])
+        else:
+            refs[raw["key"]] = moved
+    if lost:
+        print(f"{len(lost)} paragraphs no longer found in the corpus as ingested today: {', '.join(lost)}")
     gold: list[Annotation] = []
     for path in sorted(args.work.glob("batch_*.labels.jsonl")):
         annotator = f"ann-{int(path.name[6:8]) // 3 + 1}"
         for line in path.open(encoding="utf-8"):
             if line.strip():
                 item = json.loads(line)
+                if item["key"] not in refs:
+                    continue
                 gold.append(_gold(refs[item["key"]], item["labels"], annotator, item["key"]))
     gold.sort(key=lambda r: r.id)
     write_annotations(args.data / "gold.jsonl", gold)
@@ -49,11 +99,12 @@ def main() -> int:
         second = [
             _gold(refs[item["key"]], item["labels"], "ann-second", item["key"])
             for item in map(json.loads, second_path.open(encoding="utf-8"))
+            if item["key"] in refs
         ]
         write_annotations(args.data / "agreement" / "second.jsonl", second)
     synthetic = [
         Annotation.from_json(
-            {"id": item["id"], "doc": "synthetic", "text": item["text"], "heading": item["heading"],
+            {"id": item["id"], "doc": f"synthetic/{item['id']}", "text": item["text"], "heading": item["heading"],
              "labels": item["labels"], "split": item["split"], "kind": "synthetic", "annotator": "risklens-writers"},
             where=f"synthetic {item['id']}",
         )

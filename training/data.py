@@ -150,7 +150,7 @@ def read_jsonl(path: str | Path, *, require_labels: bool = True) -> list[Example
             heading = record.get("heading") or ""
             if isinstance(heading, list):
                 heading = " / ".join(str(part) for part in heading)
-            kind = record.get("kind") if record.get("kind") in KINDS else "gold"
+            kind = str(record["kind"]) if record.get("kind") in KINDS else "gold"
             try:
                 examples.append(
                     make_example(

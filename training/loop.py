@@ -89,6 +89,7 @@ def _run(
     if not dev:
         raise ConfigError(f"{config.data}: the dev split is empty; checkpoints and thresholds need gold dev data.")
     silver_n = len(silver) if config.silver_per_epoch == -1 else min(config.silver_per_epoch, len(silver))
+    init_bias_from_prior(model, gold + silver, config)
     steps_per_epoch = math.ceil((len(gold) + silver_n) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     optimizer, scheduler = _optimiser(model, config, total_steps)
@@ -194,6 +195,25 @@ def build_classifier(config: TrainConfig) -> RiskClassifier:
         training_config=config.to_dict(),
     )
     return RiskClassifier(model, tokenizer, meta)
+
+
+def init_bias_from_prior(model: Any, rows: list[Example], config: TrainConfig) -> None:
+    """Start each leaf's output bias at the log-odds of its training frequency.
+
+    With 30 mostly-negative leaves a zero bias spends the first hundred steps learning
+    "predict nothing"; starting from the prior skips that phase.
+    """
+    head = None
+    for module in model.modules():
+        if isinstance(module, torch.nn.Linear) and module.out_features == len(LABELS):
+            head = module  # the last such layer is the output layer
+    if head is None or head.bias is None or not rows:
+        return
+    weights = np.array([_row_weight(e, config) for e in rows])
+    freq = (targets_of(rows) * weights[:, None]).sum(axis=0) / max(weights.sum(), 1e-6)
+    freq = np.clip(freq, 1e-3, 0.5)
+    with torch.no_grad():
+        head.bias.copy_(torch.tensor(np.log(freq / (1 - freq)), dtype=head.bias.dtype))
 
 
 def _train_step(classifier: RiskClassifier, batch: list[Example], config: TrainConfig, rng: random.Random) -> float:

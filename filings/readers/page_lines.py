@@ -7,8 +7,8 @@ with ``type`` one of ``text``, ``excel`` (a table row written as a Python list l
 
 from __future__ import annotations
 
-import ast
 import json
+import re
 from typing import Any
 
 from filings.errors import UnsupportedFormat
@@ -32,36 +32,54 @@ def _parse_record(line: str) -> dict[str, Any] | None:
         record = json.loads(line)
     except (ValueError, RecursionError):
         return None
+    return record if _valid(record) else None
+
+
+_CELL = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"|(None|-?\d+(?:\.\d+)?)")
+
+
+def _records(text: str) -> list[dict[str, Any] | None]:
+    """Every non-blank line parsed (None where malformed); one json call when all are valid."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    try:
+        records = json.loads("[" + ",".join(lines) + "]")
+    except (ValueError, RecursionError):
+        return [_parse_record(line) for line in lines]
+    if len(records) != len(lines):  # a line held several values: check one by one
+        return [_parse_record(line) for line in lines]
+    return [record if _valid(record) else None for record in records]
+
+
+def _valid(record: Any) -> bool:
     if not isinstance(record, dict) or not isinstance(record.get("inside"), str):
-        return None
+        return False
     page = record.get("page")
-    if not isinstance(page, int) or isinstance(page, bool) or page < 0:
-        return None
-    return record
+    return isinstance(page, int) and not isinstance(page, bool) and page >= 0
+
+
+_SIMPLE_SEPARATOR = re.compile(r"'\s*,\s*'")
 
 
 def _table_cells(inside: str) -> str:
     """Turn an ``excel`` row like "['2020年', '2019年']" into "2020年 | 2019年"."""
     stripped = inside.strip()
-    if stripped.startswith("[") and len(stripped) < 20000:
-        try:
-            cells = ast.literal_eval(stripped)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
-            return inside
-        if isinstance(cells, list | tuple):
-            return " | ".join(str(cell) for cell in cells if str(cell).strip())
-    return inside
+    if not (stripped.startswith("[") and stripped.endswith("]")):
+        return inside
+    inner = stripped[1:-1].strip()
+    if len(inner) >= 2 and inner[0] == inner[-1] == "'" and "\\" not in inner and "None" not in inner:
+        cells = _SIMPLE_SEPARATOR.split(inner[1:-1])  # the usual "['a', 'b']"
+    else:
+        cells = [a or b or (c if c != "None" else "") for a, b, c in _CELL.findall(stripped)]
+        cells = [cell.replace("\\n", " ") for cell in cells]
+    return " | ".join(cell.strip() for cell in cells if cell.strip())
 
 
 def read_page_lines(text: str, name: str) -> RawDocument:
     """Parse page-lines JSON; raise ``UnsupportedFormat`` if too many lines are malformed."""
     doc = RawDocument(reader="page_lines")
     bad = total = 0
-    for line in text.splitlines():
-        if not line.strip():
-            continue
+    for record in _records(text):
         total += 1
-        record = _parse_record(line)
         if record is None:
             bad += 1
             continue

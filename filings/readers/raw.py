@@ -9,15 +9,17 @@ footer or table row. Clean-up and paragraph joining are format-independent and l
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 LineKind = Literal["text", "table", "header", "footer"]
 ReaderName = Literal["pdf", "text", "page_lines", "markdown"]
 
 
-@dataclass(frozen=True, slots=True)
-class RawLine:
-    """One extracted line; ``page`` is the page number as the source labels it (1-based)."""
+class RawLine(NamedTuple):
+    """One extracted line; ``page`` is the page number as the source labels it (1-based).
+
+    A NamedTuple, not a dataclass: readers create one per line, 100,000 for a big file.
+    """
 
     text: str
     page: int

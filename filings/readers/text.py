@@ -9,6 +9,7 @@ are counted from 1.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from filings.errors import UnsupportedFormat
 from filings.readers.raw import RawDocument, RawLine
@@ -42,22 +43,47 @@ def decode_text(data: bytes, name: str) -> str:
         except UnicodeDecodeError:
             continue
     raise UnsupportedFormat(
-        name, "is neither UTF-8 nor GB18030/GBK text, nor a PDF; save it as UTF-8 text or PDF"
+        name,
+        "looks like binary data: not a PDF, and neither UTF-8 nor GB18030/GBK text; "
+        "expected a filing as PDF or text",
     )
+
+
+# A page number glued to the next page's running header: "24 山西…公司 …募集说明书".
+_NUMBER_THEN_HEADER = re.compile(r"^\s*(\d{1,4})\s+(\S.{3,})$")
+# The glued header must recur on at least this many pages to be taken for one.
+_MIN_GLUED_REPEATS = 3
+
+
+def _glued_headers(lines: list[str]) -> set[str]:
+    """Header texts that follow a page number on one line, on several pages."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        match = _NUMBER_THEN_HEADER.match(line)
+        if match and not any(ch in match.group(2) for ch in "，。；"):
+            key = re.sub(r"\d+", "#", match.group(2).replace(" ", ""))
+            counts[key] = counts.get(key, 0) + 1
+    return {key for key, count in counts.items() if count >= _MIN_GLUED_REPEATS}
 
 
 def read_text(text: str) -> RawDocument:
     """Split text into pages at printed page numbers and form feeds."""
     chunks: list[list[str]] = [[]]
     printed: list[int | None] = []
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    glued = _glued_headers(lines)
+    for line in lines:
         parts = line.split("\f")
         for k, part in enumerate(parts):
             if k > 0:  # a form feed ends the page
                 printed.append(None)
                 chunks.append([])
             number = page_number_of(part)
-            if number is not None:
+            match = _NUMBER_THEN_HEADER.match(part) if glued and number is None else None
+            if match and re.sub(r"\d+", "#", match.group(2).replace(" ", "")) in glued:
+                printed.append(int(match.group(1)))
+                chunks.append([match.group(2)])  # the header opens the next page
+            elif number is not None:
                 printed.append(number)
                 chunks.append([])
             else:
@@ -83,7 +109,7 @@ def _chunk_pages(printed: list[int | None], chunks: list[list[str]]) -> list[lis
     monotonic = (
         bool(known)
         and len(known) == len(printed)
-        and all(b > a for a, b in zip(known, known[1:], strict=False))
+        and all(b > a for a, b in pairwise(known))
     )
     if not monotonic:
         return [[index + 1] * len(chunk) for index, chunk in enumerate(chunks)]

@@ -125,13 +125,13 @@ def run_add(args: argparse.Namespace) -> int:
         if args.label_studio:
             items = list(_label_studio_items(path))
             origin = args.origin or "import"
-            if args.annotator:  # an explicit --annotator wins over Label Studio's completed_by
-                items = [{**item, "annotator": args.annotator} for item in items]
             for index, item in enumerate(items):
                 parse_item(item, where=f"{path} annotation #{index + 1}")
         else:
             items = _read_jsonl(path)
             origin = args.origin or "feedback"
+        if args.annotator:  # an explicit --annotator wins over per-item names (Label Studio's completed_by)
+            items = [{**item, "annotator": args.annotator} for item in items]
         if not items:
             return _fail("add", f"{path}: no labelled items found (completed annotations or JSONL lines).")
         with LabelStore(store_path) as store:
@@ -143,10 +143,10 @@ def run_add(args: argparse.Namespace) -> int:
                 source=str(path),
             )
             counts = store.counts()
+    except UnicodeDecodeError:  # before ValueError, of which it is a subclass
+        return _fail("add", f"{path}: not UTF-8 text; save the file as UTF-8.")
     except (FeedbackError, LabelStudioError, StoreError, ValueError) as exc:
         return _fail("add", str(exc))
-    except UnicodeDecodeError:
-        return _fail("add", f"{path}: not UTF-8 text; save the file as UTF-8.")
     print(
         f"stored {report.annotations} annotations (origin {origin}) in {store_path}; "
         f"the store now holds {counts['annotations']} annotations of {counts['paragraphs']} paragraphs."

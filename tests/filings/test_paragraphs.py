@@ -94,7 +94,7 @@ def test_to_dict_has_the_documented_fields() -> None:
 def test_document_without_risk_section_says_so_and_all_still_works() -> None:
     text = "公司简介\n本公司主要从事测绘装备的研发与销售。\n一、主营业务\n公司产品包括无人机测绘系统。\n"
     doc = load_document(text.encode(), name="brief.txt")
-    with pytest.raises(NoRiskSection, match="brief.txt"):
+    with pytest.raises(NoRiskSection, match=r"brief\.txt"):
         extract_paragraphs(doc, "risk")
     assert [p.text for p in extract_paragraphs(doc, "all")][-1] == "公司产品包括无人机测绘系统。"
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,9 @@ def item(text: str, labels: list[str], **extra: object) -> dict[str, object]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> LabelStore:
+def store(tmp_path: Path) -> Iterator[LabelStore]:
     with LabelStore(tmp_path / "labels.sqlite") as opened:
-        yield opened  # type: ignore[misc]
+        yield opened
 
 
 def test_new_store_is_wal_and_at_the_latest_schema(tmp_path: Path) -> None:
@@ -135,7 +136,7 @@ def test_corpus_backed_items_keep_the_reference_not_the_text(store: LabelStore) 
 
 
 def test_reference_whose_hash_does_not_match_the_text_is_refused() -> None:
-    with pytest.raises(FeedbackError, match="does not match ref.text_hash"):
+    with pytest.raises(FeedbackError, match=r"does not match ref\.text_hash"):
         parse_item(item(TALENT, [], ref=corpus_ref(RECEIVABLES)))
     with pytest.raises(FeedbackError, match="lacks doc_hash"):
         parse_item(item(TALENT, [], ref={"doc": "a", "start": 0, "end": 3, "text_hash": "x"}))
@@ -252,3 +253,18 @@ def test_one_store_shared_by_threads_loses_nothing(store: LabelStore) -> None:
         thread.join()
     assert store.counts()["annotations"] == 160
     assert store.integrity_check() == []
+
+
+def test_a_writer_locked_out_for_too_long_gets_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "labels.sqlite"
+    LabelStore(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        with LabelStore(path, busy_timeout=0.05, retries=1) as store:
+            with pytest.raises(StoreError, match="stayed locked by another writer"):
+                store.add_feedback([item(RECEIVABLES, [])], annotator="a")
+            holder.execute("ROLLBACK")
+            assert store.add_feedback([item(RECEIVABLES, [])], annotator="a") == 1  # free again
+    finally:
+        holder.close()

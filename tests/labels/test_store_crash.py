@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import sqlite3
@@ -119,6 +120,6 @@ def test_two_processes_adding_feedback_at_once_lose_nothing(tmp_path: Path) -> N
         assert store.integrity_check() == []
         order = [a.annotator for a in store.annotations()]
         assert Counter(order) == {"alice": count, "bob": count}
-        switches = sum(1 for a, b in zip(order, order[1:], strict=False) if a != b)
+        switches = sum(1 for a, b in itertools.pairwise(order) if a != b)
         assert switches >= 10, "the two writers did not actually overlap"
         assert store.counts()["batches"] == 2 * count

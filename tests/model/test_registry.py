@@ -150,6 +150,17 @@ def test_first_promotion_with_no_baseline_is_allowed(tmp_path: Path) -> None:
     assert not reg.promote(version).changed  # already the default
 
 
+def test_scores_on_different_test_splits_are_not_compared(tmp_path: Path) -> None:
+    reg = Registry(tmp_path / "models")
+    first = reg.register(saved_model(tmp_path / "a"), metrics={"test": {"macro_f1": 0.5}, "test_hash": "t1"},
+                         config={}, data_hash="d1")
+    reg.promote(first)
+    other = reg.register(saved_model(tmp_path / "b"), metrics={"test": {"macro_f1": 0.9}, "test_hash": "t2"},
+                         config={}, data_hash="d2")
+    with pytest.raises(PromotionRefused, match="another test split"):
+        reg.promote(other)
+
+
 def test_unknown_version_lists_the_known_ones(tmp_path: Path) -> None:
     reg = Registry(tmp_path / "models")
     register(reg, tmp_path, "a", 0.5)
@@ -161,6 +172,8 @@ def test_find_metric_reads_the_shapes_we_write() -> None:
     assert find_metric({"test": {"macro_f1": 0.5}}, "macro_f1") == 0.5
     assert find_metric({"test_macro_f1": 61.5}, "macro_f1") == pytest.approx(0.615)
     assert find_metric({"test": {"full": {"macro_f1": 0.4}}}, "macro_f1") == 0.4
+    trained = {"test": {"text": {"risklens": {"macro_f1": 0.3}}, "heading": {"risklens": {"macro_f1": 0.45}}}}
+    assert find_metric(trained, "macro_f1") == 0.45
     assert find_metric({"dev": {"macro_f1": 0.4}}, "macro_f1") is None
 
 

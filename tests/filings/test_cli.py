@@ -1,0 +1,66 @@
+"""``risklens paragraphs``: JSONL/table output, bad files on stderr, non-zero exit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from risklens.cli import main
+from tests.filings.conftest import sample_bytes
+from tests.filings.fixtures import sample
+from tests.filings.pdfgen import make_pdf
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_jsonl_records(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = _write(tmp_path, "good.pdf", sample_bytes("pdf"))
+    assert main(["paragraphs", str(good)]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["text"] for r in records] == [t for _, _, t in sample.EXPECTED_RISK]
+    assert {"doc", "id", "section", "heading", "page", "start", "end", "text"} <= set(records[0])
+
+
+def test_bad_files_get_one_stderr_line_and_others_still_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = [
+        _write(tmp_path, "empty.txt", b""),
+        _write(tmp_path, "junk.bin", bytes(range(256)) * 4),
+        _write(tmp_path, "locked.pdf", make_pdf([["机密。"]], user_password="pw")),
+        _write(tmp_path, "scan.pdf", make_pdf([[]])),
+        _write(tmp_path, "notes.txt", "会议纪要\n今天讨论了产品路线图。\n".encode()),
+        _write(tmp_path, "good.md", sample_bytes("markdown")),
+    ]
+    code = main(["paragraphs", "--format", "table", *map(str, files)])
+    captured = capsys.readouterr()
+    assert code != 0
+    errors = captured.err.strip().splitlines()
+    assert len(errors) == 5
+    for path, needle in zip(files, ["empty", "binary", "password", "OCR", "no 风险因素"], strict=False):
+        assert any(str(path) in line and needle in line for line in errors), needle
+    assert "Traceback" not in captured.err
+    assert len(captured.out.strip().splitlines()) == len(sample.EXPECTED_RISK)
+
+
+def test_sections_all_works_without_risk_section(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    notes = _write(tmp_path, "notes.txt", "会议纪要\n今天讨论了产品路线图。\n".encode())
+    assert main(["paragraphs", "--sections", "all", str(notes)]) == 0
+    record = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert record["section"] == "other" and record["text"] == "今天讨论了产品路线图。"
+
+
+def test_report_lists_sections_and_failures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write(tmp_path, "a.txt", sample_bytes("text"))
+    _write(tmp_path, "b.txt", "只有一句话。\n".encode())
+    code = main(["paragraphs", "--report", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "risk_factors 5/5" in out
+    assert "1/2" in out and "b.txt: no 风险因素" in out

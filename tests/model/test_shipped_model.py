@@ -1,0 +1,55 @@
+"""The shipped model on CloudWalk's own risk factors (seed 002, its 2023 募集说明书).
+
+The four risks the project started from must each come out with their leaf at p >= 0.8.
+Paragraphs are read from ../shared at test time (third-party text is never copied here).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from model import RiskClassifier
+from model.files import DEFAULT_MODEL_DIR
+from tests.conftest import need_path
+
+pytestmark = [pytest.mark.shipped_model, pytest.mark.corpus]
+
+# heading keyword in seed 002 -> the leaf its paragraph must get
+NAMED_RISKS = {
+    "实体清单": "entity_list_sanctions",
+    "应收账款": "receivables_credit",
+    "试用商品": "trial_goods",
+    "研发失败": "rd_failure",
+}
+HEADING = re.compile(r"^\s*(（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|第[一二三四五六七八九十]+节)")
+
+
+def risk_paragraph(lines: list[str], keyword: str) -> tuple[str, str]:
+    """The first heading line naming ``keyword`` and the body text below it."""
+    for i, line in enumerate(lines):
+        if keyword in line and HEADING.match(line) and "风险" in line:
+            body: list[str] = []
+            for following in lines[i + 1 :]:
+                if HEADING.match(following):
+                    break
+                body.append(following.strip())
+            return line.strip(), "".join(body)
+    raise AssertionError(f"no heading with {keyword!r} in seed 002")
+
+
+@pytest.fixture(scope="module")
+def shipped() -> RiskClassifier:
+    return RiskClassifier.from_pretrained(need_path(DEFAULT_MODEL_DIR / "config.json", "the shipped model").parent)
+
+
+@pytest.mark.parametrize(("keyword", "leaf"), sorted(NAMED_RISKS.items()))
+def test_cloudwalk_named_risks_get_their_leaf(shipped: RiskClassifier, seeds_dir: Path, keyword: str, leaf: str) -> None:
+    seed = next(seeds_dir.glob("002_*.txt"))
+    heading, text = risk_paragraph(seed.read_text("utf-8").splitlines(), keyword)
+    assert len(text) > 100  # the paragraph body, not just its heading
+    prediction = shipped.predict([{"text": text, "heading": heading}])[0]
+    assert prediction.scores[leaf] >= 0.8, (heading, round(prediction.scores[leaf], 3))
+    assert leaf in prediction.labels

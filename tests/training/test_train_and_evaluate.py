@@ -1,0 +1,76 @@
+"""End to end on a tiny random base model: train, calibrate, save, evaluate, predict via the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from labels.taxonomy import LABELS
+from model import RiskClassifier
+from risklens.cli import main
+from training import TrainConfig, evaluate_examples, read_jsonl, to_markdown, train
+from training.loop import TrainResult
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory, tiny_base: Path, tiny_dataset: Path) -> TrainResult:
+    out = tmp_path_factory.mktemp("run") / "run"
+    config = TrainConfig(data=str(tiny_dataset), base_model=str(tiny_base), out=str(out), epochs=2,
+                         batch_size=4, max_length=48, stride=8, silver_per_epoch=3,
+                         tfidf_max_features=500, save_dtype="float32", num_threads=1)
+    steps: list[tuple[int, int]] = []
+    result = train(config, progress=lambda step, total: steps.append((step, total)))
+    assert steps and steps[-1][0] == steps[-1][1]
+    return result
+
+
+def test_training_writes_best_and_last_models_with_config_and_log(trained: TrainResult) -> None:
+    for directory in (trained.best_dir, trained.last_dir):
+        clf = RiskClassifier.from_pretrained(directory)
+        assert clf.fusion is not None
+        assert set(clf.thresholds) == set(LABELS) and clf.temperature > 0
+        assert (directory / "training_config.json").is_file()
+        assert clf.meta.training_config["epochs"] == 2
+    assert 1 <= trained.best_epoch <= trained.epochs_run <= 2
+    assert len(trained.dev_history) == trained.epochs_run
+    assert "new best" in (trained.out_dir / "train.log").read_text("utf-8")
+    assert {"heading", "text"} == set(trained.test_metrics["modes"])
+    assert (trained.out_dir / "test-report.md").is_file()
+    assert "test" in RiskClassifier.from_pretrained(trained.best_dir).meta.metrics
+
+
+def test_evaluation_reports_every_system_in_both_modes(trained: TrainResult, tiny_jsonl: Path) -> None:
+    report = evaluate_examples(RiskClassifier.from_pretrained(trained.best_dir), read_jsonl(tiny_jsonl))
+    for mode in ("heading", "text"):
+        assert set(report["modes"][mode]) == {"risklens", "encoder", "tfidf", "rules"}
+        assert "ece" in report["modes"][mode]["risklens"]
+    # the heading rules reproduce these headings' labels, except the generic intro heading
+    assert report["modes"]["heading"]["rules"]["micro_f1"] > 0.9
+    markdown = to_markdown(report)
+    assert "| heading + text | RiskLens (shipped pipeline) |" in markdown and "## Per leaf, text only" in markdown
+
+
+def test_cli_evaluate_and_predict(trained: TrainResult, tiny_jsonl: Path, tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    stem = tmp_path / "report"
+    assert main(["evaluate", "--model", str(trained.best_dir), "--data", str(tiny_jsonl),
+                 "--out", str(stem), "--quiet"]) == 0
+    assert json.loads(stem.with_suffix(".json").read_text("utf-8"))["n"] == 12
+    out = tmp_path / "pred.jsonl"
+    assert main(["predict", str(tiny_jsonl), "--model", str(trained.best_dir), "--out", str(out)]) == 0
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [r["id"] for r in records] == [f"t{i}" for i in range(12)]
+    assert all(len(r["scores"]) == 30 for r in records)
+
+
+def test_cli_errors_are_one_line(tmp_path: Path, tiny_dataset: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "--data", str(tiny_dataset), "--base-model", str(tmp_path), "--out",
+                 str(tmp_path / "o"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "not a Hugging Face model directory" in err and "Traceback" not in err
+    assert main(["train", "--data", "d", "--base-model", "b", "--out", "o", "--epochs", "0"]) == 2
+    assert "'epochs'" in capsys.readouterr().err
+    assert main(["predict", str(tmp_path / "missing.jsonl"), "--model", str(tmp_path)]) == 2
+    assert "file not found" in capsys.readouterr().err
