@@ -15,7 +15,7 @@ from typing import NamedTuple
 from filings.headings import ends_sentence, parse_enumerator
 from filings.readers.raw import LineKind, RawDocument
 from filings.readers.text import page_number_of
-from filings.textnorm import normalize_line, visual_width
+from filings.textnorm import normalize_line
 
 # How many non-empty lines at each end of a page count as its edge.
 EDGE_LINES = 2
@@ -52,10 +52,12 @@ def looks_like_table_row(raw: str) -> bool:
     """A line of table columns, judged on the raw line (its spaces separate the cells).
 
     Numeric columns ("营业收入 1,175.30 1,230.54 -4.49", "项目 2023年度 2022年度"), a row
-    of at least four column titles without punctuation, or a unit line ("单位：万元").
+    of at least four column titles without punctuation, a lone figure ("40.00%"), or a
+    unit line ("单位：万元").
     """
     if raw.count(" ") + raw.count("\u3000") + raw.count("\t") < 2:
-        return bool(_UNIT_LINE.match(raw.strip()))
+        text = raw.strip()
+        return bool(_UNIT_LINE.match(text) or (text and _FIGURE.match(text.replace(" ", ""))))
     tokens = raw.split()
     if len(tokens) < 3:
         return bool(tokens) and bool(_UNIT_LINE.match(tokens[0]))
@@ -87,22 +89,36 @@ def is_toc_line(text: str) -> bool:
 def clean(raw: RawDocument) -> list[CleanLine]:
     """Normalise each line and drop furniture; the order of the remaining lines is kept."""
     lines: list[CleanLine] = []
+    append = lines.append  # this loop runs once per line of the file: keep it lean
     furniture: set[str] = set()
-    for line in raw.lines:
-        if line.kind in ("header", "footer"):
-            text = normalize_line(line.text)
+    for raw_text, page, kind in raw.lines:
+        if kind == "header" or kind == "footer":
+            text = normalize_line(raw_text)
             if len(text) >= 6:
                 furniture.add(text)
             continue
-        text = _undouble(normalize_line(line.text))
-        if not text or page_number_of(text) is not None:
+        text = normalize_line(raw_text)
+        if not text:
             continue
-        if line.kind == "text" and (is_toc_line(text) or _CHECKBOX.match(text)):
+        if len(text) >= 8 and not len(text) % 2:
+            text = _undouble(text)
+        first = text[0]
+        if (first.isdigit() or first in _PAGE_NUMBER_FIRST) and page_number_of(text) is not None:
             continue
-        kind: LineKind = "table" if line.kind == "text" and looks_like_table_row(line.text) else line.kind
-        lines.append(CleanLine(text, line.page, kind, visual_width(line.text.strip())))
+        if kind == "text":
+            if is_toc_line(text) or (first in _CHECKBOX_FIRST and _CHECKBOX.match(text)):
+                continue
+            if looks_like_table_row(raw_text):
+                kind = "table"
+        stripped = raw_text.strip()
+        append(CleanLine(text, page, kind, (len(stripped) + len(stripped.encode("utf-8", "surrogatepass"))) // 2))
     lines, running = _drop_running_lines(lines, raw.pages)
     return _strip_header_prefixes(lines, furniture | running)
+
+
+# First characters of a printed page number line and of a check-box line.
+_PAGE_NUMBER_FIRST = frozenset("-－—第")
+_CHECKBOX_FIRST = frozenset("√□☑■☐✓✔")
 
 
 def _undouble(text: str) -> str:
@@ -138,8 +154,8 @@ def _strip_header_prefixes(lines: list[CleanLine], furniture: set[str]) -> list[
                 if len(text) > len(prefix) and text.startswith(prefix):
                     text = text[len(prefix) :].lstrip()
                     break
-        if len(text) <= 80 and ("第" in text[4:] or text.endswith("】")):
-            text = _unglue_chapter(text)
+            if len(text) <= 80 and ("第" in text[4:] or text.endswith("】")):
+                text = _unglue_chapter(text)
         previous_page = line.page
         out.append(line if text == line.text else CleanLine(text, line.page, line.kind, line.width))
     return out
@@ -149,7 +165,7 @@ _GLUED_CHAPTER = re.compile(r"^[^，。；：,;:、（）()]{4,40}?(?:书|报告
 
 
 # A running header glued before a bracketed title: "重大事项提示【发行人声明】".
-_GLUED_BRACKET_TITLE = re.compile(r"^[^，。；,;【】]{2,30}?【(?P<title>[^【】，。；]{2,30})】$")
+_GLUED_BRACKET_TITLE = re.compile(r"^[^，。；,;【】\d]{2,30}?【(?P<title>[^【】，。；\d]{2,30})】$")
 
 
 def _unglue_chapter(text: str) -> str:

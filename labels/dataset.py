@@ -140,7 +140,9 @@ def to_dataset_dict(rows: Sequence[Row]) -> Any:
     )
     return datasets.DatasetDict(
         {
-            split: datasets.Dataset.from_list(by_split.get(split, []), features=features, info=info)
+            split: datasets.Dataset.from_list(by_split[split], features=features, info=info)
+            if by_split.get(split)
+            else datasets.Dataset.from_dict({name: [] for name in features}, features=features, info=info)
             for split in SPLITS
         }
     )

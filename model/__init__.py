@@ -3,9 +3,26 @@
 ``RiskClassifier.from_pretrained(dir)`` loads a saved model (a Hugging Face directory plus
 ``risklens.json``); ``predict`` returns labels and scores for all 30 leaves. This package
 never imports ``training`` or ``serving``.
+
+The public names are imported lazily so that light modules of the package (the model
+registry, the base-model converter's argument parsing) do not pay torch's import time.
 """
 
-from model.classifier import Prediction, RiskClassifier
-from model.inputs import Paragraph
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from model.classifier import Prediction, RiskClassifier
+    from model.inputs import Paragraph
 
 __all__ = ["Paragraph", "Prediction", "RiskClassifier"]
+
+_LAZY = {"Prediction": "model.classifier", "RiskClassifier": "model.classifier", "Paragraph": "model.inputs"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'model' has no attribute {name!r}")

@@ -123,9 +123,9 @@ def _run(
             elif bar is not None:
                 bar.update(1)
                 bar.set_postfix(epoch=epoch, loss=f"{np.mean(losses[-20:]):.4f}")
-            if step % 20 == 0:
+            if step % 10 == 0:
                 log.info("epoch %d step %d/%d loss %.4f (%.2f s/step)", epoch, step, total_steps,
-                         float(np.mean(losses[-20:])), (time.monotonic() - epoch_start) / len(losses))
+                         float(np.mean(losses[-10:])), (time.monotonic() - epoch_start) / len(losses))
         epochs_run = epoch
         scores = dev_scores(classifier, dev, config)
         scores.update(epoch=epoch, loss=round(float(np.mean(losses)), 4),
@@ -159,6 +159,10 @@ def _run(
         test_metrics = report
         _store_metrics(best_dir, history, best_epoch, report)
         log.info("test: %s", _headline(report))
+    from training.card import render_card, training_command, write_card
+
+    write_card(best_dir, render_card(ModelMeta.load(best_dir), config, splits, test_metrics or None,
+                                     training_command(config)))
     seconds = time.monotonic() - started
     log.info("done in %.0f s; best epoch %d", seconds, best_epoch)
     return TrainResult(out, best_dir, last_dir, best_epoch, epochs_run, seconds, history, test_metrics)
@@ -184,6 +188,7 @@ def build_classifier(config: TrainConfig) -> RiskClassifier:
     model.float()
     if config.freeze_word_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
+    freeze_lower_layers(model, config.freeze_layers)
     meta = ModelMeta(
         name=config.name,
         version=config.version,
@@ -195,6 +200,28 @@ def build_classifier(config: TrainConfig) -> RiskClassifier:
         training_config=config.to_dict(),
     )
     return RiskClassifier(model, tokenizer, meta)
+
+
+def freeze_lower_layers(model: Any, count: int) -> None:
+    """Freeze all embeddings and the lowest ``count`` encoder layers.
+
+    Backpropagation then stops above them, which saves a fifth of a step for four of twelve
+    layers; with a few hundred gold paragraphs the lower layers' general features are
+    worth keeping anyway.
+    """
+    if count <= 0:
+        return
+    base = model.base_model
+    embeddings = getattr(base, "embeddings", None)
+    layers = getattr(getattr(base, "encoder", None), "layer", None)
+    if embeddings is None or layers is None:
+        log.warning("freeze_layers=%d ignored: %s has no embeddings/encoder.layer", count, type(base).__name__)
+        return
+    for param in embeddings.parameters():
+        param.requires_grad_(False)
+    for layer in list(layers)[:count]:
+        for param in layer.parameters():
+            param.requires_grad_(False)
 
 
 def init_bias_from_prior(model: Any, rows: list[Example], config: TrainConfig) -> None:
@@ -282,7 +309,9 @@ def finalize(
     The saved (fp16-rounded) weights are reloaded first, so calibration sees exactly the
     logits the shipped model will produce.
     """
-    dev = [e for e in splits.dev if e.kind == "gold"] or list(splits.dev)
+    # Calibration uses every dev row: synthetic dev paragraphs are the only dev positives of
+    # the rarest leaves (trial goods, data privacy). Checkpoints were chosen on gold alone.
+    dev = list(splits.dev)
     targets = targets_of(dev)
     lexical: FusionHead | None = None
     if config.fusion:

@@ -2,9 +2,9 @@
 
 The loop behind ``risklens retrain``:
 
-1. build rows from the gold annotation files (``labels.dataset.build_rows``) — their
-   train / dev / test split is fixed by document, so every version is scored on the same
-   test paragraphs;
+1. build rows from the gold annotation files (``labels.dataset.build_rows``), or take them
+   from a dataset saved by ``risklens labels build`` (``--dataset``) — their train / dev /
+   test split is fixed by document, so every version is scored on the same test paragraphs;
 2. add the label store's latest annotation per paragraph as **train** rows. Store labels
    never enter dev or test, and a store paragraph is left out when its text already is a
    gold row (the curated label wins; for dev/test rows this also prevents leakage) or when
@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labels.annotations import Annotation, AnnotationError, load_all, text_hash
+from labels.annotations import SPLITS, Annotation, AnnotationError, load_all, text_hash
 from labels.dataset import Row, build_rows, to_dataset_dict
 from labels.resolve import resolve_one
 from labels.store import LabelStore, StoredAnnotation
+from labels.taxonomy import from_multi_hot, validate_labels
 from model.registry import SHIPPED_MODEL, Registry, resolve_model_path
 
 # TrainConfig fields a warm start takes from the parent's recipe (the rest are per run).
@@ -54,6 +55,7 @@ class RetrainConfig:
     epochs: int = 3  # passes over the training rows
     include_silver: bool = True  # silver rows of the gold folder (weighted below gold)
     work_dir: Path | None = None  # dataset + run folder; default: a temporary folder, removed after
+    dataset: Path | None = None  # a DatasetDict from `risklens labels build`, used instead of resolving `data`
     progress: bool = True  # training progress bar on stderr
     overrides: dict[str, Any] = field(default_factory=dict)  # other TrainConfig options
 
@@ -185,19 +187,54 @@ def data_hash(rows: Sequence[Row], split: str | None = None) -> str:
     return digest.hexdigest()[:16]
 
 
-def build_dataset_rows(config: RetrainConfig) -> tuple[list[Row], StoreMerge]:
-    """Gold rows (with their fixed splits) plus the store's annotations as train rows."""
+def rows_from_dataset(path: Path) -> list[Row]:
+    """The rows of a DatasetDict saved by ``risklens labels build`` (splits as saved)."""
+    import datasets
+
+    try:
+        loaded = datasets.load_from_disk(str(path))
+    except (FileNotFoundError, ValueError) as exc:
+        raise RetrainError(f"{path}: not a saved dataset ({exc}); build one with `risklens labels build`.") from None
+    if not isinstance(loaded, datasets.DatasetDict):
+        raise RetrainError(f"{path}: expected a DatasetDict with train/dev/test, got a single Dataset.")
+    rows: list[Row] = []
+    for split in SPLITS:
+        for record in loaded.get(split, []):
+            rows.append(
+                Row(
+                    id=str(record["id"]),
+                    doc=str(record.get("doc") or ""),
+                    text=str(record["text"]),
+                    heading=str(record.get("heading") or ""),
+                    label_ids=tuple(validate_labels(record.get("label_ids") or from_multi_hot(record["labels"]))),
+                    kind=str(record.get("kind") or "gold"),
+                    split=split,
+                )
+            )
+    return rows
+
+
+def gold_rows(config: RetrainConfig) -> list[Row]:
+    """The curated rows: from ``config.dataset`` when given, else resolved from ``config.data``."""
+    if config.dataset is not None:
+        rows = rows_from_dataset(config.dataset)
+        return rows if config.include_silver else [row for row in rows if row.kind != "silver"]
     if not config.data.is_dir():
         raise RetrainError(f"annotation folder {config.data} not found; pass --data pointing at labels/data.")
     try:
-        records = load_all(config.data)
-        gold = build_rows(records, config.corpus, include_silver=config.include_silver)
+        return build_rows(load_all(config.data), config.corpus, include_silver=config.include_silver)
     except AnnotationError as exc:
         raise RetrainError(str(exc)) from None
+
+
+def build_dataset_rows(config: RetrainConfig) -> tuple[list[Row], StoreMerge]:
+    """Gold rows (with their fixed splits) plus the store's annotations as train rows."""
+    gold = gold_rows(config)
+    where = config.dataset or config.data
     if not any(row.split == "test" for row in gold):
-        raise RetrainError(f"{config.data}: no test split; retraining needs the fixed gold test split to compare versions.")
+        raise RetrainError(f"{where}: no test split; retraining needs the fixed gold test split to compare versions.")
     if not any(row.split == "dev" for row in gold):
-        raise RetrainError(f"{config.data}: no dev split; checkpoints and thresholds are chosen on gold dev data.")
+        raise RetrainError(f"{where}: no dev split; checkpoints and thresholds are chosen on gold dev data.")
     if not config.store.exists():
         return gold, StoreMerge()
     with LabelStore(config.store) as store:
@@ -263,8 +300,10 @@ def retrain(config: RetrainConfig) -> RetrainResult:
     from training.config import ConfigError, TrainConfig
     from training.loop import train
 
-    if not config.data.is_dir():
+    if config.dataset is None and not config.data.is_dir():
         raise RetrainError(f"annotation folder {config.data} not found; pass --data pointing at labels/data.")
+    if config.dataset is not None and not config.dataset.is_dir():
+        raise RetrainError(f"dataset {config.dataset} not found; build one with `risklens labels build --out DIR`.")
     start_dir, parent, options = starting_point(config)  # cheap checks before resolving the data
     rows, merge = build_dataset_rows(config)
     work = Path(config.work_dir) if config.work_dir else Path(tempfile.mkdtemp(prefix="risklens-retrain-"))
@@ -306,7 +345,7 @@ def retrain(config: RetrainConfig) -> RetrainResult:
         digest = data_hash(rows)
         run_config = {**train_config.to_dict(), "data": "<retrain dataset>", "out": "<registry>",
                       "warm_start": config.from_base is None, "start": parent,
-                      "store": str(config.store), "gold_data": str(config.data),
+                      "store": str(config.store), "gold_data": str(config.dataset or config.data),
                       "include_silver": config.include_silver}
         version = Registry(config.registry).register(
             result.best_dir, metrics=metrics, config=run_config, data_hash=digest, parent=parent, move=True

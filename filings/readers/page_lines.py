@@ -47,7 +47,15 @@ def _records(text: str) -> list[dict[str, Any] | None]:
         return [_parse_record(line) for line in lines]
     if len(records) != len(lines):  # a line held several values: check one by one
         return [_parse_record(line) for line in lines]
-    return [record if _valid(record) else None for record in records]
+    return [
+        record
+        if type(record) is dict
+        and type(record.get("inside")) is str
+        and type(page := record.get("page")) is int
+        and page >= 0
+        else None
+        for record in records
+    ]
 
 
 def _valid(record: Any) -> bool:
@@ -77,21 +85,25 @@ def _table_cells(inside: str) -> str:
 def read_page_lines(text: str, name: str) -> RawDocument:
     """Parse page-lines JSON; raise ``UnsupportedFormat`` if too many lines are malformed."""
     doc = RawDocument(reader="page_lines")
-    bad = total = 0
+    append = doc.lines.append  # one iteration per line of the file: keep it lean
+    bad = total = pages = 0
     for record in _records(text):
         total += 1
         if record is None:
             bad += 1
             continue
-        kind = _KINDS.get(str(record.get("type", "text")), "text")
+        kind_name = record.get("type")
+        kind = _KINDS.get(kind_name, "text") if isinstance(kind_name, str) else "text"
         inside = record["inside"]
         if kind == "table":
             inside = _table_cells(inside)
             if " | " not in inside and not any(ch.isdigit() for ch in inside):
                 kind = "text"  # a one-cell "table" is a line of text (often a heading in a box)
-        page = max(1, record["page"])
-        doc.lines.append(RawLine(inside, page, kind))
-        doc.pages = max(doc.pages, page)
+        page = record["page"] or 1
+        append(RawLine(inside, page, kind))
+        if page > pages:
+            pages = page
+    doc.pages = pages
     if total == 0 or bad > max(1, int(total * _MAX_BAD_SHARE)):
         raise UnsupportedFormat(
             name,

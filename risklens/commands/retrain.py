@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="label store (default: $RISKLENS_STORE or ~/.risklens/labels.sqlite)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="gold annotation folder (default labels/data)")
     parser.add_argument("--corpus", type=Path, default=Path("../shared"), help="corpus root (default ../shared)")
+    parser.add_argument("--dataset", type=Path, default=None, metavar="DIR",
+                        help="use a DatasetDict from `risklens labels build` instead of resolving --data")
     start = parser.add_mutually_exclusive_group()
     start.add_argument("--warm-start", nargs="?", type=Path, const=None, default=None, metavar="MODEL",
                        help="start from MODEL, or from the current default model when no MODEL is given (default)")
@@ -82,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
             epochs=args.epochs,
             include_silver=not args.no_silver,
             work_dir=args.work_dir,
+            dataset=args.dataset,
             overrides=overrides,
         )
         result = retrain(config)

@@ -64,3 +64,17 @@ def test_report_lists_sections_and_failures(tmp_path: Path, capsys: pytest.Captu
     assert code == 1
     assert "risk_factors 5/5" in out
     assert "1/2" in out and "b.txt: no 风险因素" in out
+
+
+def test_benchmark_helpers_on_a_small_corpus(tmp_path: Path) -> None:
+    from filings.benchmark import build_page_lines, measure
+
+    source = tmp_path / "corpus"
+    source.mkdir()
+    _write(source, "a.txt", sample_bytes("page_lines"))
+    target = tmp_path / "big.txt"
+    assert build_page_lines(source, 100, target) == 100
+    pages = [json.loads(line)["page"] for line in target.read_text(encoding="utf-8").splitlines()]
+    assert pages == sorted(pages) and max(pages) > 4  # pages renumbered, never repeated
+    row = measure(target, 1)
+    assert row["paragraphs"] > 0 and row["peak_rss_mb"] > 0 and row["seconds_best"] >= 0

@@ -65,7 +65,7 @@ def test_any_text_is_readable(text: str) -> None:
 _RECORD = st.fixed_dictionaries(
     {
         "page": st.one_of(st.integers(-3, 10**9), st.text(max_size=3), st.none()),
-        "type": st.sampled_from(["text", "excel", "页眉", "页脚", "other"]),
+        "type": st.one_of(st.sampled_from(["text", "excel", "页眉", "页脚", "other"]), st.lists(st.integers(), max_size=2)),
         "inside": st.one_of(st.text(max_size=80), st.integers()),
     }
 )

@@ -23,10 +23,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_ready(base: str, process: subprocess.Popen[str], timeout: float = 90.0) -> None:
+def wait_ready(base: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        assert process.poll() is None, f"server exited early: {process.communicate()[1][-2000:]}"
+        assert process.poll() is None, f"server exited early: {log.read_text()[-2000:]}"
         try:
             if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
                 return
@@ -41,9 +41,11 @@ def test_real_server_over_http(tiny_model: Path, tmp_path: Path) -> None:
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "RISKLENS_API_TOKEN": "tok", "RISKLENS_STORE": str(tmp_path / "store.sqlite")}
     command = [sys.executable, "-m", "risklens", "serve", "--model", str(tiny_model), "--port", str(port)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "serve.log"  # a file, not a pipe: a full pipe would block the server
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
     try:
-        wait_ready(base, process)
+        wait_ready(base, process, log)
         auth = {"Authorization": "Bearer tok"}
         with httpx.Client(base_url=base, headers=auth, timeout=30) as client:
             classified = client.post("/v1/classify", json={"paragraphs": [{"id": "1", "text": "公司应收账款余额较大"}]})
@@ -62,7 +64,8 @@ def test_real_server_over_http(tiny_model: Path, tmp_path: Path) -> None:
             assert reloaded.status_code == 200 and reloaded.json()["model"]["name"] == "tiny-random"
     finally:
         process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=30)
+        process.wait(timeout=30)
+    stderr = log.read_text(encoding="utf-8")
     assert process.returncode in (0, -signal.SIGTERM), stderr[-2000:]  # uvicorn re-raises SIGTERM after a clean shutdown
     assert "Application shutdown complete" in stderr
     events = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]

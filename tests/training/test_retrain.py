@@ -88,6 +88,26 @@ def test_data_hash_depends_on_content_not_order() -> None:
     assert data_hash([a, b], "test") == data_hash([b], "test")
 
 
+def test_a_prebuilt_dataset_gives_the_same_rows_as_the_gold_files(tmp_path: Path) -> None:
+    from labels.dataset import to_dataset_dict
+    from training.retrain import build_dataset_rows
+
+    corpus, data, _ = write_world(tmp_path)
+    with LabelStore(tmp_path / "s.sqlite") as store:
+        store.add_feedback([{"text": "公司客户集中度较高，主要客户订单减少将影响业绩。", "labels": ["customer_concentration"]}],
+                           annotator="a")
+    from_files = RetrainConfig(store=tmp_path / "s.sqlite", data=data, corpus=corpus, registry=tmp_path / "m")
+    rows, merge = build_dataset_rows(from_files)
+    gold = [row for row in rows if not row.id.startswith("store:")]
+    to_dataset_dict(gold).save_to_disk(str(tmp_path / "dataset"))
+    prebuilt = RetrainConfig(store=tmp_path / "s.sqlite", data=tmp_path / "unused", corpus=tmp_path / "unused",
+                             registry=tmp_path / "m", dataset=tmp_path / "dataset")
+    rows_again, merge_again = build_dataset_rows(prebuilt)
+    assert merge.added == merge_again.added == 1
+    assert data_hash(rows_again) == data_hash(rows)
+    assert data_hash(rows_again, "test") == data_hash(rows, "test")
+
+
 def test_retrain_explains_what_is_missing(tmp_path: Path) -> None:
     corpus, data, _ = write_world(tmp_path)
     config = RetrainConfig(store=tmp_path / "s.sqlite", data=tmp_path / "nope", corpus=corpus, registry=tmp_path / "m")
@@ -96,6 +116,9 @@ def test_retrain_explains_what_is_missing(tmp_path: Path) -> None:
     config = RetrainConfig(store=tmp_path / "s.sqlite", data=data, corpus=corpus, registry=tmp_path / "m")
     with pytest.raises(RetrainError, match=r"no model found.*--from-base"):
         retrain(config)
+    with pytest.raises(RetrainError, match=r"dataset .*nope not found; build one"):
+        retrain(RetrainConfig(store=tmp_path / "s.sqlite", data=data, corpus=corpus, registry=tmp_path / "m",
+                              dataset=tmp_path / "nope"))
     with pytest.raises(RetrainError, match="choose one starting point"):
         RetrainConfig(store=tmp_path, data=data, corpus=corpus, registry=tmp_path, from_base=tmp_path, warm_start_from=tmp_path)
 

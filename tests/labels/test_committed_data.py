@@ -1,0 +1,73 @@
+"""The committed label data: stand-off only, valid, and as large as the dataset card says."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from labels.annotations import load_all, read_annotations
+from labels.dataset import build_rows, compute_stats, split_key, validate_splits
+from labels.taxonomy import LABELS
+
+DATA = Path(__file__).resolve().parents[2] / "labels" / "data"
+
+
+def _raw_records() -> list[tuple[Path, dict[str, object]]]:
+    out = []
+    for path in sorted(DATA.rglob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                out.append((path, json.loads(line)))
+    return out
+
+
+def test_corpus_backed_records_carry_no_text() -> None:
+    """No third-party sentence in the tree: only synthetic records may hold text."""
+    raw = _raw_records()
+    assert raw, "labels/data holds no records"
+    offenders = [f"{path.name}:{rec['id']}" for path, rec in raw if rec.get("kind") != "synthetic" and "text" in rec]
+    assert offenders == []
+
+
+def test_gold_set_meets_the_dataset_card() -> None:
+    records = load_all(DATA)
+    stats = compute_stats(records)
+    assert stats.by_kind["gold"] >= 800
+    assert stats.empty_gold >= 150
+    real_test = [r for r in records if r.kind == "gold" and r.split == "test"]
+    assert len(real_test) >= 200
+    assert not [r for r in records if r.kind == "synthetic" and r.split == "test"]
+    for label in LABELS:
+        counts = stats.per_label[label]
+        assert counts.get("gold", 0) + counts.get("synthetic", 0) >= 15, label
+    gold_docs = {split_key(r) for r in records if r.kind == "gold" and "#" not in r.doc}
+    assert len(gold_docs) >= 40
+    assert sum(1 for d in gold_docs if d.startswith("corpus/ipo-2024-2025/")) == 6
+
+
+def test_test_documents_are_used_nowhere_else() -> None:
+    records = load_all(DATA)
+    doc_split = validate_splits(records)  # raises if a document sits in two splits
+    test_docs = {doc for doc, split in doc_split.items() if split == "test"}
+    other_docs = {split_key(r) for r in records if r.kind != "silver" and r.split != "test"}
+    assert len(test_docs) >= 10
+    assert not test_docs & other_docs
+
+
+def test_second_annotation_covers_one_hundred_gold_paragraphs() -> None:
+    second = read_annotations(DATA / "agreement" / "second.jsonl")
+    gold_ids = {r.id for r in load_all(DATA) if r.kind == "gold"}
+    assert len(second) >= 95
+    assert {r.id for r in second} <= gold_ids
+
+
+@pytest.mark.corpus
+def test_every_committed_record_resolves_against_the_corpus(shared_dir: Path) -> None:
+    """Fails, naming the record, when the corpus or the ingestion changed under the labels."""
+    records = load_all(DATA)
+    rows = build_rows(records, shared_dir, include_silver=True)
+    test_rows = [row for row in rows if row.split == "test"]
+    assert len(test_rows) >= 200
+    assert {row.kind for row in test_rows} == {"gold"}
