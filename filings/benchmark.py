@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lines", type=int, default=90_000, help="lines in the built page-lines file")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per target (best and median reported)")
     parser.add_argument("--shared", type=Path, default=None, help="the shared folder (default: ../shared)")
-    parser.add_argument("--out", type=Path, default=Path("benchmark-ingest.json"), help="JSON report path")
+    parser.add_argument("--out", type=Path, default=Path("reports/benchmark-ingest.json"), help="JSON report path (default: reports/benchmark-ingest.json)")
 
 
 def measure(path: Path, repeat: int) -> dict[str, Any]:

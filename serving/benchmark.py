@@ -244,7 +244,7 @@ def load_test(
             "paragraphs_per_request": paragraphs,
             "paragraph_pool": len(pool),
             "mean_paragraph_chars": round(sum(len(p["text"]) for p in pool) / max(len(pool), 1), 1),
-            "endpoint": "POST /v1/classify on 127.0.0.1 (real `risklens serve` process)",
+            "endpoint": "POST /v1/classify on 127.0.0.1 (a real risklens serve process)",
         },
         "machine": {
             "cpus": os.cpu_count(),
@@ -272,7 +272,7 @@ def markdown(report: dict[str, Any], max_rss_gb: float) -> str:
         "",
         f"{report['created']} · model `{model.get('name')}` `{model.get('version')}` ({report['model_dir']})",
         "",
-        f"{s['clients']} concurrent clients for {s['duration_s']:g} s of `{s['endpoint']}`, "
+        f"{s['clients']} concurrent clients for {s['duration_s']:g} s of {s['endpoint']}, "
         f"{s['paragraphs_per_request']} real risk paragraphs per request (pool of {s['paragraph_pool']}, "
         f"{s['mean_paragraph_chars']} characters on average).",
         "",

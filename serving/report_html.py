@@ -86,7 +86,7 @@ def bar_chart(profile: FilingProfile) -> str:
         for leaf in (item for item in profile.leaves if item.group == group):
             colour = PALETTE.get(group, "#868e96") if leaf.disclosed else "#ced4da"
             rows.append((f"{leaf.id} · {by_id[leaf.id].zh}", leaf.score, colour, False))
-    label_w, bar_w, row_h = 330, 560, 18
+    label_w, bar_w, row_h = 410, 520, 18
     height = row_h * len(rows) + 30
     parts = [
         f"<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"risk scores by group and leaf\" "
@@ -206,7 +206,16 @@ def _pair_html(pair: EvidencePair) -> str:
 
 def _change_html(risk: RiskChange) -> str:
     reasons = "".join(f"<li>{escape(reason)}</li>" for reason in risk.reasons)
-    pairs = "".join(_pair_html(p) for p in (*risk.old_evidence[:2], *risk.new_evidence[:2]))
+    shown: set[tuple[str, str]] = set()
+    blocks = []
+    for pair in (*risk.old_evidence[:2], *risk.new_evidence[:2]):
+        other = pair.counterpart.paragraph_id if pair.counterpart else ""
+        key = (pair.evidence.paragraph_id, other) if pair.side == "old" else (other, pair.evidence.paragraph_id)
+        if pair.counterpart is not None and key in shown:
+            continue  # the same old/new pair is already on screen
+        shown.add(key)
+        blocks.append(_pair_html(pair))
+    pairs = "".join(blocks)
     return (
         f"<h3>{_chip(risk.id)} {escape(risk.zh)} <span class=\"status-{risk.status}\">{risk.status}</span> "
         f"<span class=\"meta\">{risk.old_score:.1f} → {risk.new_score:.1f} ({risk.delta:+.1f}) · paragraphs "
@@ -217,7 +226,7 @@ def _change_html(risk: RiskChange) -> str:
 def comparison_chart(comparison: Comparison) -> str:
     """SVG paired bars (old grey, new coloured) for every risk in the comparison."""
     risks = [r for r in comparison.risks if r.status != "unchanged"] or comparison.risks
-    label_w, bar_w, row_h = 330, 540, 26
+    label_w, bar_w, row_h = 410, 460, 26
     height = row_h * len(risks) + 24
     parts = [
         f"<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"old and new scores\" "

@@ -5,7 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from labels.annotations import Annotation, AnnotationError, load_all, read_annotations, text_hash, write_annotations
+from labels.annotations import (
+    Annotation,
+    AnnotationError,
+    load_all,
+    read_annotations,
+    text_hash,
+    write_annotations,
+)
 from labels.dataset import build_rows, compute_stats, validate_splits
 from labels.resolve import resolve_one
 

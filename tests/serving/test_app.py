@@ -421,5 +421,10 @@ def test_openapi_documents_every_route_with_examples_and_errors(client: TestClie
 
 def test_the_app_builds_without_loading_anything() -> None:
     loads: list[Path] = []
-    app = create_app(fake_settings(lambda path: loads.append(path) or KeywordClassifier()))
+
+    def loader(path: Path) -> KeywordClassifier:
+        loads.append(path)
+        return KeywordClassifier()
+
+    app = create_app(fake_settings(loader))
     assert isinstance(app, FastAPI) and loads == []

@@ -1,0 +1,56 @@
+"""Pieces of the training recipe that are easy to get silently wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from labels.taxonomy import LABELS
+from training.card import render_card, training_command
+from training.config import TrainConfig
+from training.data import load_dataset_dir
+from training.loop import build_classifier, init_bias_from_prior
+
+
+def test_freezing_keeps_embeddings_and_lower_layers_fixed(tiny_base: Path) -> None:
+    config = TrainConfig(data="d", base_model=str(tiny_base), out="o", freeze_layers=1)
+    model = build_classifier(config).model
+    trainable = {name for name, p in model.named_parameters() if p.requires_grad}
+    assert not any("embeddings" in name for name in trainable)
+    assert not any(".layer.0." in name for name in trainable)
+    assert any(".layer.1." in name for name in trainable)
+    assert {"classifier.weight", "classifier.bias"} <= trainable
+
+
+def test_output_bias_starts_at_the_label_prior(tiny_base: Path, tiny_dataset: Path) -> None:
+    config = TrainConfig(data=str(tiny_dataset), base_model=str(tiny_base), out="o", silver_weight=0.0)
+    model = build_classifier(config).model
+    gold = [e for e in load_dataset_dir(tiny_dataset).train if e.kind == "gold"]
+    init_bias_from_prior(model, gold, config)
+    bias = model.classifier.bias.detach().numpy()
+    prior = 1 / (1 + np.exp(-bias))
+    # receivables_credit is 1 of 12 gold rows; a leaf never seen sits at the 0.001 floor
+    assert abs(prior[LABELS.index("receivables_credit")] - 1 / 12) < 1e-4
+    assert abs(prior[LABELS.index("trial_goods")] - 0.001) < 1e-5
+    assert model.classifier.bias.dtype == torch.float32
+
+
+def test_model_card_names_command_data_and_both_baselines(tiny_dataset: Path) -> None:
+    from model.meta import ModelMeta
+
+    config = TrainConfig(data=str(tiny_dataset), base_model="base", out="runs/x", epochs=3)
+    command = training_command(config)
+    assert command.startswith(f"risklens train --data {tiny_dataset} --base-model base --out runs/x")
+    assert '"epochs": 3' in command
+    system = {"micro_f1": 0.9, "macro_f1": 0.8, "samples_f1": 0.9, "exact_match": 0.7, "ece": 0.01,
+              "tp": 9, "fp": 1, "fn": 1,
+              "per_label": {label: {"f1": 0.5, "support": 1} for label in LABELS}}
+    report = {"n": 12, "conventions": "macro over present leaves",
+              "modes": {mode: {name: system for name in ("risklens", "encoder", "tfidf", "rules")}
+                        for mode in ("heading", "text")}}
+    card = render_card(ModelMeta(name="m", version="1"), config, load_dataset_dir(tiny_dataset), report, command)
+    for needle in ("## Data", "## Training", "## Test metrics (12 gold paragraphs)", "TF-IDF", "silver rule table",
+                   "## Weaknesses", "| train | 12 | 6 | 0 |"):
+        assert needle in card
