@@ -1,7 +1,8 @@
 """Align the risk paragraphs of two filings: which old paragraph became which new one.
 
 Similarity of two paragraphs = ``TEXT_WEIGHT`` × cosine of their character 2–3-gram
-TF-IDF vectors (robust to Chinese word segmentation and to reflowed lines) +
+TF-IDF vectors over letters and digits only (robust to Chinese word segmentation, to
+reflowed lines and to full-width vs ASCII punctuation) +
 ``1 − TEXT_WEIGHT`` × the same cosine on their innermost heading with the enumerator
 ("（四）", "3、") stripped (text alone when either heading is unknown). The Hungarian algorithm then picks the one-to-one pairing with
 the largest total similarity; pairs below ``MIN_SIMILARITY`` are dropped, so a paragraph
@@ -11,6 +12,7 @@ with no counterpart stays unmatched (added or removed text).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -47,13 +49,19 @@ def innermost_heading(heading: str) -> str:
     return _ENUMERATOR.sub("", last).strip()
 
 
+def comparable(text: str) -> str:
+    """Letters and digits only, NFKC-normalised: the same sentence with full-width or ASCII
+    punctuation, other spacing or line breaks compares equal."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isalnum())
+
+
 def _cosine(old: Sequence[str], new: Sequence[str]) -> np.ndarray:
     """Cosine similarity (len(old) × len(new)) of char 2–3-gram TF-IDF vectors."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     if not old or not new:
         return np.zeros((len(old), len(new)))
-    texts = ["".join(t.split()) for t in (*old, *new)]
+    texts = [comparable(t) for t in (*old, *new)]
     if not any(texts):
         return np.zeros((len(old), len(new)))
     vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True, min_df=1)

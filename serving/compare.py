@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from labels.taxonomy import LABELS, TAXONOMY_VERSION
-from serving.align import MIN_SIMILARITY, SAME_SIMILARITY, Alignment, align
-from serving.profile import DocumentInfo, Evidence, RiskScore
+from serving.align import MIN_SIMILARITY, SAME_SIMILARITY, Alignment, Match, align
+from serving.profile import DocumentInfo, Evidence, RiskScore, text_key
 from serving.scoring import ScoredFiling
 
 CHANGE_DELTA = 15.0
@@ -142,6 +142,24 @@ def _ref(scored: ScoredFiling, row: int, column: int) -> ParagraphRef:
     )
 
 
+def _match_of(row: int, side: str, here: ScoredFiling, alignment: Alignment) -> Match | None:
+    """The alignment of ``row``, or of a verbatim repeat of it (重大事项提示 copies risk
+    factors, and only one copy can be paired one to one)."""
+    def find(r: int) -> Match | None:
+        return alignment.new_of(r) if side == "old" else alignment.old_of(r)
+
+    direct = find(row)
+    if direct is not None:
+        return direct
+    key = text_key(here.paragraphs[row].text)
+    for other, paragraph in enumerate(here.paragraphs):
+        if other != row and text_key(paragraph.text) == key:
+            match = find(other)
+            if match is not None:
+                return match
+    return None
+
+
 def _pairs(
     side: str,
     evidence: list[Evidence],
@@ -157,7 +175,7 @@ def _pairs(
         row = index.get(item.paragraph_id)
         match = None
         if row is not None:
-            match = alignment.new_of(row) if side == "old" else alignment.old_of(row)
+            match = _match_of(row, side, here, alignment)
         if match is None:
             out.append(EvidencePair(side=side, evidence=item, counterpart=None, similarity=None))
             continue
@@ -185,6 +203,12 @@ def _evidence_similarity(
     if new_row is None or not old_rows:
         return None
     return float(np.max(alignment.text_similarity[old_rows, new_row]))
+
+
+def _order(risk: RiskChange) -> tuple[int, float]:
+    """Added, removed, changed, unchanged; within each, the biggest move or score first."""
+    weight = abs(risk.delta) if risk.status == "changed" else max(risk.old_score, risk.new_score)
+    return STATUS_ORDER.index(risk.status), -weight
 
 
 def compare_filings(old: ScoredFiling, new: ScoredFiling) -> Comparison:
@@ -236,7 +260,7 @@ def compare_filings(old: ScoredFiling, new: ScoredFiling) -> Comparison:
                 new_evidence=_pairs("new", after.evidence, new, old, alignment, column_old),
             )
         )
-    risks.sort(key=lambda r: (STATUS_ORDER.index(r.status), -max(r.old_score, r.new_score) if r.status != "changed" else -abs(r.delta)))
+    risks.sort(key=_order)
     rewritten = sum(1 for m in alignment.matches if m.rewritten)
     summary = AlignmentSummary(
         old_paragraphs=len(old.paragraphs),

@@ -8,22 +8,24 @@ the leaf's tuned threshold:
   filing's distinct risk paragraphs (noisy-OR: one clear paragraph is enough, a second and
   third add confidence with diminishing returns; only the top three count, so the faint
   probabilities of a 300-paragraph filing cannot pile up into a false disclosure; verbatim
-  repeats — 重大事项提示 often copies a risk factor — count once).
+  repeats — 重大事项提示 often copies a risk factor — count once, at their highest ``p``).
 * **highlight** ``M = max p_i`` over the paragraphs of 重大事项提示 / 特别风险提示: the issuer
   chose to name the risk up front.
 * **rank** ``R = 1 − k / n``: the first paragraph of the risk-factor section (in reading
   order, ``k`` counted from 0 of ``n``) at or above ``t``; 0 when none is. Filings put the
   risks they consider most material first.
-* **prominence** ``P = 0.5·M + 0.5·R`` and **score** ``S = 100 · D ^ (1 / (1 + P))``.
-  Prominence bends the curve up without a cap: ``D = 0.6`` scores 60 when the risk only
-  sits deep in the body and up to 77 when it opens both sections; ``D = 0`` stays 0.
+* **prominence** ``P = 0.5·M + 0.5·R`` and **score** ``S = 100 · D · (0.6 + 0.4·P)``.
+  A risk disclosed with certainty scores 60 when it only sits at the end of the risk
+  factors and rises to 100 when it is named in 重大事项提示 and leads the section, so
+  prominence still ranks the risks a confident model puts at ``D ≈ 1``; ``D = 0`` stays 0.
 
 Every term is non-decreasing in every ``p_i`` of the leaf, so the score is monotone in the
 paragraph probabilities (a property test checks it). A **group** uses the same formula
 with a paragraph's group probability = the maximum over the group's leaves (leaves of one
 group are correlated, so their noisy-OR would double count), and a paragraph hits the
 group when it hits any of its leaves. **paragraphs** counts the risk paragraphs at or
-above the threshold; **evidence** lists the top ``EVIDENCE_K`` of them by probability
+above the threshold (a leaf with at least one is *disclosed*; disclosed leaves rank
+before the others); **evidence** lists the top ``EVIDENCE_K`` of them by probability
 with heading path and page.
 """
 
@@ -44,6 +46,8 @@ EVIDENCE_K = 3
 """Evidence paragraphs reported per leaf and group."""
 HIGHLIGHT_WEIGHT = 0.5
 RANK_WEIGHT = 0.5
+BASE = 0.6
+"""Share of the score a disclosed risk gets without any prominence."""
 
 HIGHLIGHT_SECTIONS = frozenset({"major_matters", "special_risks"})
 """Sections where issuers name their most material risks up front."""
@@ -66,7 +70,7 @@ FORMULA = (
     f"{PROFILE_VERSION}: D = noisy-OR of the top {TOP_K} paragraph probabilities; "
     f"M = max probability in 重大事项提示/特别风险提示; R = 1 - k/n for the first risk-factor "
     f"paragraph at/above threshold; P = {HIGHLIGHT_WEIGHT}*M + {RANK_WEIGHT}*R; "
-    f"score = 100 * D^(1/(1+P)). Groups: paragraph probability = max over the group's leaves."
+    f"score = 100 * D * ({BASE} + {1 - BASE:.1f}*P). Groups: paragraph probability = max over the group's leaves."
 )
 
 
@@ -223,16 +227,17 @@ def text_key(text: str) -> str:
     return "".join(text.split())
 
 
-def distinct_mask(texts: Sequence[str]) -> np.ndarray:
-    """True for the first occurrence of every distinct paragraph text."""
-    seen: set[str] = set()
-    mask = np.zeros(len(texts), dtype=bool)
-    for i, text in enumerate(texts):
-        key = text_key(text)
-        if key not in seen:
-            seen.add(key)
-            mask[i] = True
-    return mask
+def text_ids(texts: Sequence[str]) -> np.ndarray:
+    """For every paragraph, the number of its distinct text (verbatim repeats share one)."""
+    ids: dict[str, int] = {}
+    return np.array([ids.setdefault(text_key(text), len(ids)) for text in texts], dtype=np.int64)
+
+
+def pool_repeats(probs: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """One row per distinct text: the column-wise maximum over its repeats."""
+    out = np.zeros((int(ids.max()) + 1 if ids.size else 0, probs.shape[1]))
+    np.maximum.at(out, ids, probs)
+    return out
 
 
 def noisy_or_top(probs: np.ndarray, k: int = TOP_K) -> np.ndarray:
@@ -245,17 +250,17 @@ def noisy_or_top(probs: np.ndarray, k: int = TOP_K) -> np.ndarray:
 
 
 def channel_terms(
-    probs: np.ndarray, hits: np.ndarray, sections: Sequence[str], distinct: np.ndarray
+    probs: np.ndarray, hits: np.ndarray, sections: Sequence[str], ids: np.ndarray
 ) -> ChannelTerms:
     """Apply the formula to an (n paragraphs × m channels) probability matrix.
 
     ``hits`` marks cells at or above threshold, ``sections`` the section of every row,
-    ``distinct`` the rows that are not verbatim repeats of an earlier row.
+    ``ids`` the distinct-text number of every row (:func:`text_ids`).
     """
     probs = np.clip(np.asarray(probs, dtype=np.float64), 0.0, 1.0)
     hits = np.asarray(hits, dtype=bool)
     n, m = probs.shape
-    disclosure = noisy_or_top(probs[distinct]) if n else np.zeros(m)
+    disclosure = noisy_or_top(pool_repeats(probs, np.asarray(ids))) if n else np.zeros(m)
     highlight_rows = np.array([s in HIGHLIGHT_SECTIONS for s in sections], dtype=bool)
     highlight = probs[highlight_rows].max(axis=0) if highlight_rows.any() else np.zeros(m)
     body_rows = np.array([s in BODY_SECTIONS for s in sections], dtype=bool)
@@ -271,7 +276,7 @@ def channel_terms(
             first_body[j] = int(where[0])
             rank_factor[j] = 1.0 - where[0] / n_body
     prominence = HIGHLIGHT_WEIGHT * highlight + RANK_WEIGHT * rank_factor
-    score = 100.0 * np.power(disclosure, 1.0 / (1.0 + prominence))
+    score = 100.0 * disclosure * (BASE + (1.0 - BASE) * prominence)
     return ChannelTerms(
         disclosure=disclosure,
         highlight=highlight,
@@ -323,9 +328,13 @@ def _evidence(
 
 
 def _rank(items: list[RiskScore]) -> list[RiskScore]:
-    """Best score first (taxonomy order breaks ties); sets the 1-based ``rank``."""
+    """Disclosed first, then best score (taxonomy order breaks ties); sets the 1-based ``rank``.
+
+    A leaf no paragraph reaches the threshold for never outranks a disclosed one, even
+    when several middling probabilities give it a higher score.
+    """
     order = {name: i for i, name in enumerate((*LABELS, *GROUPS))}
-    items.sort(key=lambda item: (-item.score, order.get(item.id, 0)))
+    items.sort(key=lambda item: (not item.disclosed, -item.score, order.get(item.id, 0)))
     for position, item in enumerate(items, start=1):
         item.rank = position
     return items
@@ -357,10 +366,10 @@ def build_profile(
     cut = np.array([float(thresholds[label]) for label in LABELS])
     leaf_hits = leaf_probs >= cut[None, :]
     sections = [p.section for p in paragraphs]
-    distinct = distinct_mask([p.text for p in paragraphs])
+    ids = text_ids([p.text for p in paragraphs])
     labels_of = [[LABELS[j] for j in np.flatnonzero(row)] for row in leaf_hits]
 
-    leaf_terms = channel_terms(leaf_probs, leaf_hits, sections, distinct)
+    leaf_terms = channel_terms(leaf_probs, leaf_hits, sections, ids)
     leaves = [
         _score_item(
             leaf_id, "leaf", GROUP_OF[leaf_id], LEAF_BY_ID[leaf_id].zh, LEAF_BY_ID[leaf_id].en,
@@ -378,7 +387,7 @@ def build_profile(
         if n:
             group_probs[:, g] = leaf_probs[:, cols].max(axis=1)
             group_hits[:, g] = leaf_hits[:, cols].any(axis=1)
-    group_terms = channel_terms(group_probs, group_hits, sections, distinct)
+    group_terms = channel_terms(group_probs, group_hits, sections, ids)
     groups = [
         _score_item(
             group_id, "group", group_id, *GROUP_NAMES.get(group_id, (group_id, group_id)),

@@ -46,6 +46,11 @@ def where(page: int | None, heading: str) -> str:
     return f"p.{page} · {head}" if page is not None else head
 
 
+def short_heading(heading: str) -> str:
+    """The innermost level of a heading path (the risk's own title)."""
+    return heading.rsplit(" / ", 1)[-1] if heading else ""
+
+
 def _header(profile: FilingProfile) -> list[str]:
     doc = profile.document
     sections = ", ".join(f"{name} {count}" for name, count in profile.sections.items()) or "none"
@@ -73,7 +78,7 @@ def profile_table(profile: FilingProfile, top: int = DEFAULT_TOP) -> str:
     for item in risks:
         label = f"{item.id} {item.zh}"
         evidence = item.evidence[0] if item.evidence else None
-        place = snippet(where(evidence.page, evidence.heading), 60) if evidence else ""
+        place = snippet(where(evidence.page, short_heading(evidence.heading)), 60) if evidence else ""
         lines.append(f"{item.rank:>2}  {item.score:5.1f}  {item.paragraphs:>5}  {pad(label, 44)}  {place}")
     groups = " · ".join(f"{g.id} {g.score:.0f}" for g in profile.groups if g.disclosed)
     lines.append("")
@@ -126,12 +131,12 @@ def profiles_markdown(profiles: Sequence[FilingProfile], top: int = DEFAULT_TOP)
 
 def _pair_line(pair: EvidencePair) -> str:
     ev = pair.evidence
-    line = f"      {pair.side}: {where(ev.page, ev.heading)} (p={ev.probability:.2f}) {snippet(ev.text, 70)}"
+    line = f"      {pair.side}: {where(ev.page, short_heading(ev.heading))} (p={ev.probability:.2f}) {snippet(ev.text, 60)}"
     if pair.counterpart is None:
         return line + f"\n        ↔ no counterpart in the {'new' if pair.side == 'old' else 'old'} filing"
     cp = pair.counterpart
     return line + (
-        f"\n        ↔ {where(cp.page, cp.heading)} (similarity {pair.similarity:.2f}, p={cp.probability:.2f})"
+        f"\n        ↔ {where(cp.page, short_heading(cp.heading))} (similarity {pair.similarity:.2f}, p={cp.probability:.2f})"
     )
 
 

@@ -89,7 +89,8 @@ def _run(
     if not dev:
         raise ConfigError(f"{config.data}: the dev split is empty; checkpoints and thresholds need gold dev data.")
     silver_n = len(silver) if config.silver_per_epoch == -1 else min(config.silver_per_epoch, len(silver))
-    init_bias_from_prior(model, gold + silver, config)
+    if not (Path(config.base_model) / "risklens.json").is_file():  # a warm start keeps its trained head
+        init_bias_from_prior(model, gold + silver, config)
     steps_per_epoch = math.ceil((len(gold) + silver_n) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     optimizer, scheduler = _optimiser(model, config, total_steps)

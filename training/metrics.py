@@ -17,6 +17,7 @@ from model.calibration import expected_calibration_error
 
 
 def _prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
+    tp, fp, fn = float(tp), float(fp), float(fn)
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0

@@ -17,11 +17,11 @@ paragraphs of both filings side by side."""
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("old", type=Path, metavar="OLD", help="the earlier filing")
     parser.add_argument("new", type=Path, metavar="NEW", help="the later filing")
-    parser.add_argument("--model", type=Path, default=None,
+    parser.add_argument("--model", type=Path, default=None, metavar="DIR",
                         help="model directory (default: $RISKLENS_MODEL, the registry default, or the shipped model)")
     parser.add_argument("--format", choices=("table", "json", "html"), default="table")
-    parser.add_argument("--out", type=Path, default=None, help="write here instead of stdout")
-    parser.add_argument("--batch-size", type=int, default=32, help="paragraph windows per encoder batch")
+    parser.add_argument("--out", type=Path, default=None, metavar="PATH", help="write here instead of stdout")
+    parser.add_argument("--batch-size", type=int, default=32, metavar="N", help="paragraph windows per encoder batch")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 

@@ -19,12 +19,12 @@ formats: table (top risks), json (everything; an array for several files),
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="filings to score")
-    parser.add_argument("--model", type=Path, default=None,
+    parser.add_argument("--model", type=Path, default=None, metavar="DIR",
                         help="model directory (default: $RISKLENS_MODEL, the registry default, or the shipped model)")
     parser.add_argument("--format", choices=("table", "json", "html", "md"), default="table")
-    parser.add_argument("--out", type=Path, default=None, help="write here instead of stdout")
-    parser.add_argument("--top", type=int, default=10, help="risks shown by table and md (default 10)")
-    parser.add_argument("--batch-size", type=int, default=32, help="paragraph windows per encoder batch")
+    parser.add_argument("--out", type=Path, default=None, metavar="PATH", help="write here instead of stdout")
+    parser.add_argument("--top", type=int, default=10, metavar="N", help="risks shown by table and md (default 10)")
+    parser.add_argument("--batch-size", type=int, default=32, metavar="N", help="paragraph windows per encoder batch")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 

@@ -18,17 +18,17 @@ without dropping requests. One JSON log line per request goes to stderr."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", type=Path, default=None,
+    parser.add_argument("--model", type=Path, default=None, metavar="DIR",
                         help="model directory (default: $RISKLENS_MODEL, the registry default, or the shipped model)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     parser.add_argument("--allow-feedback", action="store_true",
                         help="accept POST /v1/feedback without a token (only when RISKLENS_API_TOKEN is unset)")
-    parser.add_argument("--store", type=Path, default=None,
+    parser.add_argument("--store", type=Path, default=None, metavar="PATH",
                         help="label store for feedback (default: $RISKLENS_STORE or ~/.risklens/labels.sqlite)")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds before a request answers 504 (default 60)")
-    parser.add_argument("--workers", type=int, default=4, help="worker threads for inference and ingestion (default 4)")
-    parser.add_argument("--batch-size", type=int, default=32, help="paragraph windows per encoder batch")
+    parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="seconds before a request answers 504 (default 60)")
+    parser.add_argument("--workers", type=int, default=4, metavar="N", help="worker threads for inference and ingestion (default 4)")
+    parser.add_argument("--batch-size", type=int, default=32, metavar="N", help="paragraph windows per encoder batch")
     parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
 
 

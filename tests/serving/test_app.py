@@ -416,6 +416,15 @@ def test_openapi_documents_every_route_with_examples_and_errors(client: TestClie
     for path, methods in paths.items():
         for operation in methods.values():
             assert operation.get("summary"), path
+            ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
+            name = ok["$ref"].rsplit("/", 1)[-1]
+            assert components[name].get("examples"), f"{path}: no example answer"
+    for name in ("ProfileResponse", "ComparisonResponse", "ClassifyResponse"):
+        from serving import schemas
+
+        model = getattr(schemas, name)
+        for example in components[name]["examples"]:
+            model.model_validate(example)  # the documented examples are valid answers
     assert "Bearer" in schema["info"]["description"]
 
 

@@ -82,3 +82,25 @@ def test_a_large_score_move_is_a_change(filing_file: Path) -> None:
     assert risk.status == "changed"
     assert risk.delta <= -CHANGE_DELTA
     assert risk.reasons == [f"score fell by {abs(risk.delta):.1f} points"]
+
+
+def test_punctuation_width_does_not_count_as_a_rewrite() -> None:
+    result = align(["公司所处行业,竞争激烈;若不能保持优势(尤其是价格),业绩将下滑."],
+                   ["公司所处行业，竞争激烈；若不能保持优势（尤其是价格），业绩将下滑。"])
+    assert result.matches[0].text_similarity > 0.99 and not result.matches[0].rewritten
+
+
+def test_a_repeated_paragraph_finds_its_counterpart_through_its_copy(filing_file: Path, tmp_path: Path) -> None:
+    only_body = tmp_path / "body-only.md"
+    text = filing_file.read_text(encoding="utf-8")
+    start = text.index("## 第5页")
+    only_body.write_text(text[:text.index("## 第2页")] + text[start:], encoding="utf-8")
+    classifier = KeywordClassifier()
+    old = score_source(only_body, classifier)
+    new = score_source(filing_file, classifier)  # the same paragraph twice: 重大事项提示 and 风险因素
+    risk = compare_filings(old, new).risk("entity_list_sanctions")
+    assert risk.status == "changed"  # now also named in 重大事项提示: more prominent, same text
+    assert [reason.split(" by ")[0] for reason in risk.reasons] == ["score rose"]
+    pair = risk.new_evidence[0]
+    assert pair.evidence.section == "major_matters"  # the copy Hungarian could not pair
+    assert pair.counterpart is not None and pair.similarity == 1.0

@@ -12,8 +12,9 @@ from serving.profile import (
     DocumentInfo,
     build_profile,
     channel_terms,
-    distinct_mask,
     noisy_or_top,
+    pool_repeats,
+    text_ids,
 )
 from serving.schemas import ProfileResponse
 from tests.serving.fakes import Para, paras
@@ -84,9 +85,11 @@ def test_rank_in_the_risk_section_raises_the_score() -> None:
     late = build_profile(first, probs_last, THRESHOLDS, document=DOC).leaf("gross_margin")
     assert early.disclosure == late.disclosure
     assert early.rank_factor == 1.0 and late.rank_factor == pytest.approx(0.1)
+    assert early.score > late.score
     disclosure = 1 - 0.3 * 0.99 * 0.99  # the two next-best paragraphs sit at the 0.01 floor
-    assert early.score == pytest.approx(100 * disclosure ** (1 / 1.5), abs=0.1)
-    assert late.score == pytest.approx(100 * disclosure ** (1 / 1.05), abs=0.1)
+    assert early.prominence == 0.5 and late.prominence == pytest.approx(0.05)
+    assert early.score == pytest.approx(100 * disclosure * (0.6 + 0.4 * 0.5), abs=0.1)
+    assert late.score == pytest.approx(100 * disclosure * (0.6 + 0.4 * 0.05), abs=0.1)
 
 
 def test_group_score_takes_the_best_leaf_per_paragraph() -> None:
@@ -123,8 +126,11 @@ def test_missing_threshold_is_refused() -> None:
         build_profile(paras(("risk_factors", "甲")), probs_for(1, {}), {"rd_failure": 0.5}, document=DOC)
 
 
-def test_distinct_mask_ignores_whitespace() -> None:
-    assert distinct_mask(["a b", "ab", "c"]).tolist() == [True, False, True]
+def test_repeats_share_a_text_id_and_pool_to_their_maximum() -> None:
+    ids = text_ids(["a b", "ab", "c"])
+    assert ids.tolist() == [0, 0, 1]
+    pooled = pool_repeats(np.array([[0.2, 0.9], [0.7, 0.1], [0.3, 0.3]]), ids)
+    assert pooled.tolist() == [[0.7, 0.9], [0.3, 0.3]]
 
 
 SECTIONS = ("risk_factors", "major_matters", "special_risks", "other")
@@ -142,11 +148,11 @@ def test_scores_are_monotone_in_every_paragraph_probability(
     probs: np.ndarray, sections: list[str], row: int, col: int, bump: float
 ) -> None:
     cut = np.full(4, 0.5)
-    distinct = np.ones(6, dtype=bool)
-    before = channel_terms(probs, probs >= cut, sections, distinct)
+    ids = np.array([0, 1, 2, 0, 3, 1])  # rows 3 and 5 repeat rows 0 and 1
+    before = channel_terms(probs, probs >= cut, sections, ids)
     raised = probs.copy()
     raised[row, col] = min(1.0, raised[row, col] + bump)
-    after = channel_terms(raised, raised >= cut, sections, distinct)
+    after = channel_terms(raised, raised >= cut, sections, ids)
     assert np.all(after.score >= before.score - 1e-9)
     assert np.all(after.counts >= before.counts)
     assert np.all((after.score >= 0) & (after.score <= 100))
@@ -156,3 +162,23 @@ def test_paragraph_protocol_accepts_frozen_dataclasses() -> None:
     item = Para("x", "risk_factors", "h", None, 0, 1, "t")
     profile = build_profile([item], probs_for(1, {(0, "dilution_roe"): 0.9}), THRESHOLDS, document=DOC)
     assert profile.leaf("dilution_roe").evidence[0].page is None
+
+
+def test_a_disclosed_leaf_outranks_a_higher_scored_undisclosed_one() -> None:
+    items = paras(*[("risk_factors", f"段{i}") for i in range(3)])
+    probs = probs_for(3, {(0, "gross_margin"): 0.45, (1, "gross_margin"): 0.45, (2, "gross_margin"): 0.45,
+                          (2, "stock_price"): 0.55})
+    profile = build_profile(items, probs, THRESHOLDS, document=DOC)
+    margin, price = profile.leaf("gross_margin"), profile.leaf("stock_price")
+    assert margin.score > price.score and not margin.disclosed and price.disclosed
+    assert price.rank == 1 and margin.rank == 2
+
+
+def test_a_certain_risk_scores_60_to_100_by_prominence() -> None:
+    items = paras(("major_matters", "提示"), ("risk_factors", "甲"), ("risk_factors", "乙"))
+    leading = probs_for(3, {(0, "stock_price"): 1.0, (1, "stock_price"): 1.0}, floor=0.0)
+    buried = probs_for(3, {(2, "stock_price"): 1.0}, floor=0.0)
+    top = build_profile(items, leading, THRESHOLDS, document=DOC).leaf("stock_price")
+    low = build_profile(items, buried, THRESHOLDS, document=DOC).leaf("stock_price")
+    assert top.score == 100.0 and top.prominence == 1.0
+    assert low.score == pytest.approx(100 * (0.6 + 0.4 * 0.5 * 0.5))  # rank 2 of 2: R = 0.5, no highlight
