@@ -4,13 +4,12 @@
 ``risklens.json``); ``predict`` returns labels and scores for all 30 leaves. This package
 never imports ``training`` or ``serving``.
 
-The public names are imported lazily so that light modules of the package (the model
-registry, the base-model converter's argument parsing) do not pay torch's import time.
+The names below are imported lazily, so ``import model.<submodule>`` (e.g. from the CLI's
+``--help``) does not pay for importing torch.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -24,5 +23,7 @@ _LAZY = {"Prediction": "model.classifier", "RiskClassifier": "model.classifier",
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
+        import importlib
+
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'model' has no attribute {name!r}")

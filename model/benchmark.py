@@ -8,6 +8,7 @@ paragraphs and the same weights:
   the encoder's limit, sigmoid scores for all leaves;
 - ``predict-fp32``: ``RiskClassifier.predict`` (length-sorted batches, overlapping windows,
   fusion head), fp32 weights;
+- ``predict-bf16``: the same under bf16 autocast (the default where the CPU supports it);
 - ``predict-int8``: the same with dynamic int8 quantisation applied at load.
 
 When the input file has labels, micro/macro-F1 of the fp32 and int8 predictions are
@@ -26,7 +27,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-VARIANTS = ("pipeline", "predict-fp32", "predict-int8")
+VARIANTS = ("pipeline", "predict-fp32", "predict-bf16", "predict-int8")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -104,7 +105,7 @@ def _measure(variant: str, model_dir: str, records: list[dict[str, Any]], batch_
     else:
         from model.classifier import RiskClassifier
 
-        clf = RiskClassifier.from_pretrained(model_dir, quantize="int8" if variant == "predict-int8" else "none")
+        clf = RiskClassifier.from_pretrained(model_dir, precision=variant.removeprefix("predict-"))  # type: ignore[arg-type]
 
         def run_once(items: list[dict[str, Any]]) -> Any:
             return clf.predict(items, batch_size=batch_size)

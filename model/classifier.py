@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import torch
@@ -25,13 +25,14 @@ import torch
 from labels.taxonomy import LABELS
 from model.calibration import apply_thresholds, sigmoid
 from model.inputs import Paragraph, as_paragraphs, make_windows
-from model.meta import ModelMeta
+from model.meta import PRECISIONS, ModelMeta
 from model.pooling import collate, pool_numpy
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` in encoder windows after every batch."""
 
 Component = Literal["full", "encoder"]
+Precision = Literal["auto", "fp32", "bf16", "int8"]
 WEIGHTS_FILE = "model.safetensors"
 
 
@@ -65,7 +66,8 @@ class RiskClassifier:
         self.tokenizer = tokenizer
         self.meta = meta if meta is not None else ModelMeta()
         self.fusion = fusion  # model.fusion.FusionHead, or None for the encoder alone
-        self.quantized = False
+        self.precision = "fp32"  # how the encoder runs: "fp32", "bf16" (autocast) or "int8"
+        self.path: Path | None = None  # the directory it was loaded from, if any
         self._lock = threading.Lock()
         config = getattr(model, "config", None)
         self._token_types = int(getattr(config, "type_vocab_size", 2) or 0) >= 2
@@ -102,7 +104,7 @@ class RiskClassifier:
             "created": meta.created,
             "package_version": meta.package_version,
             "fusion": self.fusion is not None,
-            "quantized": self.quantized,
+            "precision": self.precision,
             "max_length": meta.max_length,
         }
 
@@ -112,14 +114,16 @@ class RiskClassifier:
         cls,
         path: str | Path,
         *,
-        quantize: Literal["auto", "none", "int8"] = "auto",
+        precision: Precision = "auto",
         num_threads: int | None = None,
     ) -> RiskClassifier:
         """Load a saved classifier from a local directory (never from the network).
 
-        ``quantize="int8"`` applies dynamic int8 quantisation to the linear layers after
-        loading (the directory itself stays fp16/fp32); ``"auto"`` uses the setting the
-        model was saved with. ``num_threads`` sets torch's intra-op threads.
+        ``precision`` picks how the encoder runs; the directory itself is untouched:
+        ``"fp32"``; ``"bf16"`` (autocast, about 2.5x faster on CPUs with AVX512-BF16/AMX);
+        ``"int8"`` (dynamic quantisation of the linear layers); ``"auto"`` uses the model's
+        saved setting, where "auto" means bf16 when the CPU supports it and fp32 otherwise.
+        ``num_threads`` sets torch's intra-op threads.
         """
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -147,21 +151,25 @@ class RiskClassifier:
 
             fusion = FusionHead.load(directory)
         classifier = cls(model, tokenizer, meta, fusion)
-        mode = meta.quantize if quantize == "auto" else quantize
-        if mode == "int8":
-            classifier.quantize_int8()
+        classifier.path = directory
+        classifier.set_precision(cast(Precision, meta.precision) if precision == "auto" else precision)
         return classifier
 
-    def quantize_int8(self) -> None:
-        """Dynamic int8 quantisation of every linear layer (in place, inference only)."""
-        if self.quantized:
-            return
-        from torch.ao.quantization import quantize_dynamic
+    def set_precision(self, precision: Precision) -> None:
+        """Switch how the encoder runs (see ``from_pretrained``); int8 cannot be undone."""
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}.")
+        if precision == "auto":
+            precision = "bf16" if bf16_supported() else "fp32"
+        if self.precision == "int8" and precision != "int8":
+            raise ValueError("this classifier was quantised to int8; load it again for another precision.")
+        if precision == "int8" and self.precision != "int8":
+            from torch.ao.quantization import quantize_dynamic
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self.model = quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
-        self.quantized = True
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.model = quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
+        self.precision = precision
 
     def save_pretrained(self, path: str | Path, *, dtype: Literal["float16", "float32"] = "float16") -> Path:
         """Write the HF directory (config, safetensors, tokenizer) plus ``risklens.json``.
@@ -170,8 +178,8 @@ class RiskClassifier:
         """
         from safetensors.torch import save_file
 
-        if self.quantized:
-            raise ValueError("cannot save a quantised classifier; save the fp32 model instead.")
+        if self.precision == "int8":
+            raise ValueError("cannot save a quantised (int8) classifier; save the fp32 model instead.")
         directory = Path(path)
         directory.mkdir(parents=True, exist_ok=True)
         torch_dtype = torch.float16 if dtype == "float16" else torch.float32
@@ -192,6 +200,10 @@ class RiskClassifier:
         self.meta.fusion = self.fusion is not None
         if self.fusion is not None:
             self.fusion.save(directory)
+        else:
+            from model.fusion import FUSION_FILE
+
+            (directory / FUSION_FILE).unlink(missing_ok=True)  # a stale head must not linger
         self.meta.save(directory)
         return directory
 
@@ -220,7 +232,8 @@ class RiskClassifier:
         )
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
         window_logits = np.zeros((len(windows), len(self.labels)), dtype=np.float64)
-        with self._lock, torch.inference_mode():
+        bf16 = self.precision == "bf16"
+        with self._lock, torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             was_training = self.model.training
             self.model.eval()
             try:
@@ -315,3 +328,11 @@ def _load_hf_model(auto_class: Any, directory: Path) -> Any:
     finally:
         if bar_was_on:
             hf_logging.enable_progress_bar()
+
+
+def bf16_supported() -> bool:
+    """True when this CPU runs bf16 matrix products natively (AVX512-BF16 or AMX)."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False

@@ -19,6 +19,7 @@ from typing import Any
 from labels.taxonomy import LABELS, TAXONOMY_VERSION
 
 META_FILE = "risklens.json"
+PRECISIONS = ("auto", "fp32", "bf16", "int8")
 FORMAT = "risklens-classifier.v1"
 
 
@@ -52,7 +53,7 @@ class ModelMeta:
     max_heading_chars: int = 64  # innermost characters of the heading path kept
     window_pooling: str = "max"  # how window logits combine into one paragraph score
     fusion: bool = False  # a stacked head (fusion.json + tfidf.*) sits beside the weights
-    quantize: str = "none"  # inference default: "none" or "int8" (dynamic, applied at load)
+    precision: str = "auto"  # inference default: "auto" (bf16 where the CPU has it), "fp32", "bf16", "int8"
     weights_dtype: str = "float32"  # dtype the safetensors were stored in
     taxonomy_version: str = TAXONOMY_VERSION
     package_version: str = field(default_factory=package_version)
@@ -68,8 +69,8 @@ class ModelMeta:
             raise ValueError(
                 f"window_pooling must be 'max' or 'mean', got {self.window_pooling!r}."
             )
-        if self.quantize not in ("none", "int8"):
-            raise ValueError(f"quantize must be 'none' or 'int8', got {self.quantize!r}.")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}.")
         if not self.temperature > 0:
             raise ValueError(f"temperature must be > 0, got {self.temperature}.")
         for name in ("thresholds", "encoder_thresholds"):

@@ -81,6 +81,7 @@ def make_tiny_classifier(
         max_length=max_length,
         stride=stride,
         max_heading_chars=16,
+        precision="fp32",  # exact and identical on every CPU; tests of bf16 ask for it
         metrics={"note": "random weights, for tests only"},
     )
     classifier = RiskClassifier(model, tokenizer, meta)

@@ -57,17 +57,39 @@ class TfidfOvR(ClassifierMixin, BaseEstimator):
         """Fit the vectoriser on ``X`` and one logistic regression per label column."""
         self._validate_params_()
         texts = _texts(X)
-        Y = np.asarray(y, dtype=np.float64)
-        if Y.ndim != 2 or Y.shape[0] != len(texts):
-            raise ValueError(
-                f"TfidfOvR.fit expects y as a (n_samples, n_labels) multi-hot matrix with "
-                f"{len(texts)} rows; got shape {Y.shape}."
-            )
-        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         vectorizer = self._vectorizer()
         matrix = vectorizer.fit_transform(texts)
+        self._set_vectorizer(vectorizer)
+        return self._fit_heads(matrix, y, sample_weight)
+
+    def refit_heads(self, fitted: TfidfOvR, X: Sequence[str], y: Any, sample_weight: Any = None) -> TfidfOvR:
+        """Fit only the regressions, reusing ``fitted``'s vocabulary (same texts, other C).
+
+        Lets a hyper-parameter search over C / class_weight vectorise the corpus once; the
+        result is the same as ``fit`` with these parameters on the same texts.
+        """
+        self._validate_params_()
+        check_is_fitted(fitted, "coef_")
+        if (tuple(fitted.ngram_range), fitted.max_features, fitted.min_df, fitted.sublinear_tf) != (
+            tuple(self.ngram_range), self.max_features, self.min_df, self.sublinear_tf
+        ):
+            raise ValueError("refit_heads needs an estimator with the same vectoriser parameters.")
+        self._set_vectorizer(fitted._vectorizer_)
+        return self._fit_heads(self._vectorizer_.transform(_texts(X)), y, sample_weight)
+
+    def _set_vectorizer(self, vectorizer: TfidfVectorizer) -> None:
         self.vocabulary_ = [term for term, _ in sorted(vectorizer.vocabulary_.items(), key=lambda kv: kv[1])]
         self.idf_ = np.asarray(vectorizer.idf_, dtype=np.float64)
+        self._vectorizer_ = vectorizer
+
+    def _fit_heads(self, matrix: Any, y: Any, sample_weight: Any) -> TfidfOvR:
+        Y = np.asarray(y, dtype=np.float64)
+        if Y.ndim != 2 or Y.shape[0] != matrix.shape[0]:
+            raise ValueError(
+                f"TfidfOvR.fit expects y as a (n_samples, n_labels) multi-hot matrix with "
+                f"{matrix.shape[0]} rows; got shape {Y.shape}."
+            )
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         self.n_labels_ = Y.shape[1]
         self.coef_ = np.zeros((self.n_labels_, matrix.shape[1]))
         self.intercept_ = np.full(self.n_labels_, NO_POSITIVE_INTERCEPT)
@@ -80,7 +102,8 @@ class TfidfOvR(ClassifierMixin, BaseEstimator):
             lr.fit(matrix, target, sample_weight=weights)
             self.coef_[j] = lr.coef_[0]
             self.intercept_[j] = lr.intercept_[0]
-        self._vectorizer_ = vectorizer
+        if hasattr(self, "class_thresholds_"):
+            del self.class_thresholds_  # thresholds belong to the previous fit
         return self
 
     def _validate_params_(self) -> None:
@@ -115,8 +138,25 @@ class TfidfOvR(ClassifierMixin, BaseEstimator):
         return sigmoid(self.decision_function(X))
 
     def predict(self, X: Sequence[str]) -> np.ndarray:
-        """0/1 matrix (n, L) at ``threshold``."""
-        return (self.predict_proba(X) >= self.threshold).astype(int)
+        """0/1 matrix (n, L): per-label ``class_thresholds_`` when tuned, else ``threshold``."""
+        return (self.predict_proba(X) >= self.cutoffs()[None, :]).astype(int)
+
+    def cutoffs(self) -> np.ndarray:
+        """The decision threshold of every label column."""
+        check_is_fitted(self, "coef_")
+        tuned = getattr(self, "class_thresholds_", None)
+        if tuned is not None:
+            return np.asarray(tuned, dtype=np.float64)
+        return np.full(self.n_labels_, self.threshold)
+
+    def set_class_thresholds(self, thresholds: Sequence[float] | np.ndarray) -> TfidfOvR:
+        """Store per-label thresholds tuned on held-out data (a fitted attribute)."""
+        check_is_fitted(self, "coef_")
+        values = np.asarray(thresholds, dtype=np.float64)
+        if values.shape != (self.n_labels_,) or not ((values > 0) & (values < 1)).all():
+            raise ValueError(f"expected {self.n_labels_} thresholds in (0, 1), got shape {values.shape}.")
+        self.class_thresholds_ = values
+        return self
 
     # -------------------------------------------------------------- persistence
     def save(self, directory: Path, prefix: str = "tfidf") -> None:
@@ -126,7 +166,10 @@ class TfidfOvR(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "coef_")
         params = self.get_params()
         params["ngram_range"] = list(params["ngram_range"])
-        doc = {"params": params, "vocabulary": self.vocabulary_}
+        doc: dict[str, Any] = {"params": params, "vocabulary": self.vocabulary_}
+        tuned = getattr(self, "class_thresholds_", None)
+        if tuned is not None:
+            doc["class_thresholds"] = [float(t) for t in tuned]
         (Path(directory) / f"{prefix}.json").write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
         save_file(
             {
@@ -152,6 +195,8 @@ class TfidfOvR(ClassifierMixin, BaseEstimator):
         est.coef_ = arrays["coef"].astype(np.float64)
         est.intercept_ = arrays["intercept"].astype(np.float64)
         est.n_labels_ = est.coef_.shape[0]
+        if doc.get("class_thresholds") is not None:
+            est.class_thresholds_ = np.asarray(doc["class_thresholds"], dtype=np.float64)
         vectorizer = est._vectorizer({term: i for i, term in enumerate(est.vocabulary_)})
         vectorizer.idf_ = est.idf_
         est._vectorizer_ = vectorizer

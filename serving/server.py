@@ -9,6 +9,29 @@ import sys
 
 from serving.state import ServerSettings
 
+MALLOC_ARENAS = 2
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Cap glibc's malloc arenas (like ``MALLOC_ARENA_MAX``) before worker threads start.
+
+    Each thread that allocates under contention gets its own arena, and freed memory
+    stays in it: with 8 concurrent clients the server's resident memory grew ~150 MB more
+    than with 2 arenas, for no speed gain (the encoder runs one batch at a time anyway).
+    Returns False where there is no glibc (other platforms keep their allocator).
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if not name or not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        return bool(libc.mallopt(-8, arenas))  # -8 = M_ARENA_MAX
+    except (OSError, AttributeError):
+        return False
+
 
 def configure_logging(level: str = "info") -> None:
     """Plain message lines on stderr (the access log lines are JSON already)."""
@@ -36,6 +59,7 @@ def serve(settings: ServerSettings, host: str = "127.0.0.1", port: int = 8000, l
     from serving.app import create_app
 
     configure_logging(log_level)
+    limit_malloc_arenas()
     settings.install_sighup = True
     app = create_app(settings)
     config = uvicorn.Config(

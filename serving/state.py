@@ -51,7 +51,7 @@ class ServerSettings:
     batch_size: int = 32
     timeout_s: float = REQUEST_TIMEOUT_S
     max_body_bytes: int = MAX_BODY_BYTES
-    workers: int = 4  # threads running inference and ingestion off the event loop
+    workers: int = 2  # threads running inference and ingestion off the event loop (the encoder runs one batch at a time)
     background_load: bool = True  # serve /healthz while the model loads; /readyz says when ready
     install_sighup: bool = False  # reload on SIGHUP (only in the main thread of a real server)
     loader: Loader = field(default=default_loader)

@@ -24,11 +24,14 @@ def corpus_required() -> bool:
     return bool(os.environ.get("RISKLENS_REQUIRE_CORPUS") or os.environ.get("CI"))
 
 
-def need_path(path: Path, what: str) -> Path:
+SHARED_HINT = "put the shared folder beside the checkout or set RISKLENS_SHARED."
+
+
+def need_path(path: Path, what: str, hint: str = SHARED_HINT) -> Path:
     """Return ``path`` if it exists; otherwise fail (CI) or skip (developer machine)."""
     if path.exists():
         return path
-    message = f"{what} not found at {path}; put the shared folder beside the checkout or set RISKLENS_SHARED."
+    message = f"{what} not found at {path}; {hint}"
     if corpus_required():
         pytest.fail(message)
     pytest.skip(message)

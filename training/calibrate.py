@@ -8,7 +8,7 @@ headings, and per-leaf thresholds are shrunk toward 0.5 when a leaf has few dev 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -64,6 +64,7 @@ class Calibration:
     encoder_thresholds: dict[str, float]
     thresholds: dict[str, float]
     fusion: FusionHead | None
+    dev_scores: dict[str, float] = field(default_factory=dict)  # encoder vs cross-fitted fusion
 
 
 def fold_ids(n: int, folds: int, seed: int) -> np.ndarray:
@@ -86,6 +87,7 @@ def calibrate(
     upper: float = 0.8,
     folds: int = 5,
     seed: int = 13,
+    min_gain: float = 0.005,
 ) -> Calibration:
     """Temperature, encoder thresholds and (optionally) the fusion stack, all on dev.
 
@@ -93,6 +95,8 @@ def calibrate(
     ``fusion`` must already have its lexical part fitted (on training rows). Fused
     thresholds are tuned on cross-fitted probabilities: each dev paragraph is scored by a
     stack fitted on the other folds, so thresholds do not reward the stack's own overfit.
+    The fused pipeline is kept only when those cross-fitted scores beat the encoder alone
+    on dev by ``min_gain`` (mean of micro- and macro-F1); otherwise ``fusion`` is None.
     """
     logits = np.vstack([dev_logits_heading, dev_logits_text])
     targets = np.vstack([dev_targets, dev_targets])
@@ -121,5 +125,20 @@ def calibrate(
             scaled[test_rows], [paragraphs[i] for i in test_rows], [flags[i] for i in test_rows]
         )
     thresholds = tune_thresholds(oof, targets, prior_weight=prior_weight, lower=lower, upper=upper)
+    fused_score = _dev_score(oof, targets, thresholds)
+    encoder_score = _dev_score(enc_probs, targets, encoder_thresholds)
+    scores = {"encoder": round(encoder_score, 4), "fused_cross_fitted": round(fused_score, 4)}
+    if fused_score < encoder_score + min_gain:
+        # the stack does not beat the encoder on held-out dev folds: ship the encoder alone
+        return Calibration(temperature, encoder_thresholds, dict(encoder_thresholds), None, scores)
     fusion.fit_stack(scaled, paragraphs, targets, flags)
-    return Calibration(temperature, encoder_thresholds, thresholds, fusion)
+    return Calibration(temperature, encoder_thresholds, thresholds, fusion, scores)
+
+
+def _dev_score(probs: np.ndarray, targets: np.ndarray, thresholds: dict[str, float]) -> float:
+    """Mean of micro- and macro-F1: how fusion is judged against the encoder alone."""
+    from training.metrics import multilabel_metrics
+
+    cut = np.array([thresholds[label] for label in LABELS])
+    m = multilabel_metrics(targets, probs >= cut)
+    return (m["micro_f1"] + m["macro_f1"]) / 2

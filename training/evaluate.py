@@ -4,8 +4,8 @@ Rows of the report, per input mode:
 - ``risklens``: the shipped pipeline (encoder + fusion head when present, tuned thresholds);
 - ``encoder``: the fine-tuned encoder alone (temperature-scaled, its own thresholds), which
   shows what fusion adds;
-- ``tfidf``: TF-IDF char 1-3-grams + one-vs-rest LR at threshold 0.5, trained on the same
-  training rows (the model's own lexical part, or one fitted for the evaluation);
+- ``tfidf``: TF-IDF char 1-3-grams + one-vs-rest LR trained on the same rows, C, class
+  weights and per-leaf thresholds tuned on dev (saved beside the model as ``tfidf.*``);
 - ``rules``: the silver rule table applied directly (heading alone with headings; body
   text in text-only mode, the only thing it can read there).
 """
@@ -31,7 +31,7 @@ MODE_TITLES = {"heading": "heading + text", "text": "text only"}
 SYSTEM_TITLES = {
     "risklens": "RiskLens (shipped pipeline)",
     "encoder": "fine-tuned encoder alone",
-    "tfidf": "TF-IDF char 1-3 + OvR LR (0.5)",
+    "tfidf": "TF-IDF char 1-3 + OvR LR (tuned on dev)",
     "rules": "silver rule table",
 }
 CONVENTIONS = (
@@ -70,7 +70,7 @@ def evaluate_examples(
     if not examples:
         raise ValueError("evaluation needs at least one labelled paragraph.")
     targets = targets_of(examples)
-    lexical = tfidf if tfidf is not None else (classifier.fusion.tfidf if classifier.fusion is not None else None)
+    lexical = tfidf if tfidf is not None else saved_baseline(classifier)
     modes: dict[str, dict[str, Any]] = {}
     predictions: dict[str, list[list[str]]] = {}
     for mode in MODES:
@@ -87,7 +87,7 @@ def evaluate_examples(
             results["encoder"] = multilabel_metrics(targets, _hot(classifier.decide(enc, "encoder")), enc)
         if lexical is not None:
             probs = lexical.predict_proba([lexical_text(p, use) for p in paragraphs])
-            results["tfidf"] = multilabel_metrics(targets, probs >= 0.5, probs)
+            results["tfidf"] = multilabel_metrics(targets, probs >= lexical.cutoffs()[None, :], probs)
         results["rules"] = multilabel_metrics(targets, rule_predictions(examples, use))
         modes[mode] = results
     info = classifier.info()
@@ -95,11 +95,18 @@ def evaluate_examples(
         "taxonomy_version": TAXONOMY_VERSION,
         "data": data_name,
         "n": len(examples),
-        "model": {k: info[k] for k in ("name", "version", "base_model", "created", "fusion", "quantized")},
+        "model": {k: info[k] for k in ("name", "version", "base_model", "created", "fusion", "precision")},
         "conventions": CONVENTIONS,
         "modes": modes,
         "errors": _errors(examples, predictions),
     }
+
+
+def saved_baseline(classifier: RiskClassifier) -> TfidfOvR | None:
+    """The TF-IDF baseline saved beside the model (or the fusion head's lexical part)."""
+    if classifier.path is not None and (classifier.path / "tfidf.json").is_file():
+        return TfidfOvR.load(classifier.path)
+    return classifier.fusion.tfidf if classifier.fusion is not None else None
 
 
 def _hot(labels: list[list[str]]) -> np.ndarray:

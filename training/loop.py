@@ -29,6 +29,7 @@ from model.fusion import FusionHead
 from model.inputs import Paragraph, make_windows
 from model.meta import ModelMeta
 from model.pooling import collate, pool_tensor
+from training.baselines import fit_tfidf_baseline
 from training.calibrate import calibrate, tune_thresholds
 from training.config import ConfigError, TrainConfig
 from training.data import Example, Splits, load_dataset_dir, targets_of
@@ -155,7 +156,9 @@ def _run(
     if splits.test:
         from training.evaluate import evaluate_examples, write_report
 
-        report = evaluate_examples(RiskClassifier.from_pretrained(best_dir, quantize="none"), [e for e in splits.test if e.kind == "gold"] or splits.test, batch_size=config.eval_batch_size)
+        test = [e for e in splits.test if e.kind == "gold"] or splits.test
+        report = evaluate_examples(RiskClassifier.from_pretrained(best_dir), test, batch_size=config.eval_batch_size,
+                                   data_name=f"{config.data} (test)")
         write_report(report, out / "test-report")
         test_metrics = report
         _store_metrics(best_dir, history, best_epoch, report)
@@ -177,15 +180,21 @@ def build_classifier(config: TrainConfig) -> RiskClassifier:
     base = Path(config.base_model)
     tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
     hf_logging.disable_progress_bar()
-    model = AutoModelForSequenceClassification.from_pretrained(
-        str(base),
-        local_files_only=True,
-        num_labels=len(LABELS),
-        id2label=dict(enumerate(LABELS)),
-        label2id={label: i for i, label in enumerate(LABELS)},
-        problem_type="multi_label_classification",
-        dtype=torch.float32,
-    )
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # the "classifier.* newly initialised" report is expected here
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(
+            str(base),
+            local_files_only=True,
+            num_labels=len(LABELS),
+            id2label=dict(enumerate(LABELS)),
+            label2id={label: i for i, label in enumerate(LABELS)},
+            problem_type="multi_label_classification",
+            dtype=torch.float32,
+        )
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    log.info("base model %s: %d parameters", base, sum(p.numel() for p in model.parameters()))
     model.float()
     if config.freeze_word_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
@@ -200,7 +209,9 @@ def build_classifier(config: TrainConfig) -> RiskClassifier:
         window_pooling=config.window_pooling,
         training_config=config.to_dict(),
     )
-    return RiskClassifier(model, tokenizer, meta)
+    classifier = RiskClassifier(model, tokenizer, meta)
+    classifier.set_precision("auto")  # dev scoring as the shipped model will run (bf16 where native)
+    return classifier
 
 
 def freeze_lower_layers(model: Any, count: int) -> None:
@@ -305,32 +316,33 @@ def dev_scores(classifier: RiskClassifier, dev: list[Example], config: TrainConf
 def finalize(
     config: TrainConfig, splits: Splits, directories: list[Path], history: list[dict[str, Any]], best_epoch: int
 ) -> None:
-    """Fit temperature, thresholds and the fusion head on dev for each saved model.
+    """Fit the TF-IDF baseline, then temperature, thresholds and fusion on dev per saved model.
 
     The saved (fp16-rounded) weights are reloaded first, so calibration sees exactly the
-    logits the shipped model will produce.
+    logits the shipped model will produce. The tuned TF-IDF baseline is saved beside each
+    model (``tfidf.*``): evaluation compares against it and the fusion head reads it.
     """
     # Calibration uses every dev row: synthetic dev paragraphs are the only dev positives of
     # the rarest leaves (trial goods, data privacy). Checkpoints were chosen on gold alone.
     dev = list(splits.dev)
     targets = targets_of(dev)
-    lexical: FusionHead | None = None
-    if config.fusion:
-        log.info("fitting the TF-IDF part of the fusion head on %d training rows", len(splits.train))
-        lexical = FusionHead(max_features=config.tfidf_max_features, stack_C=config.stack_C)
-        lexical.fit_lexical([e.paragraph() for e in splits.train], targets_of(splits.train),
-                            np.array([_row_weight(e, config) for e in splits.train]))
+    log.info("fitting the TF-IDF baseline on %d training rows (C and thresholds tuned on dev)", len(splits.train))
+    baseline, selection = fit_tfidf_baseline(
+        splits.train, dev, silver_weight=config.silver_weight, max_features=config.tfidf_max_features,
+        prior_weight=config.threshold_prior_weight, lower=config.threshold_min, upper=config.threshold_max,
+    )
+    log.info("TF-IDF baseline: %s", selection)
     for directory in directories:
         if not directory.exists():
             continue
-        classifier = RiskClassifier.from_pretrained(directory, quantize="none")
+        classifier = RiskClassifier.from_pretrained(directory)
         paragraphs = [e.paragraph() for e in dev]
         z_head = classifier.encoder_logits(paragraphs, batch_size=config.eval_batch_size, use_headings=True)
         z_text = classifier.encoder_logits(paragraphs, batch_size=config.eval_batch_size, use_headings=False)
         fusion = None
-        if lexical is not None:
+        if config.fusion:
             fusion = FusionHead(max_features=config.tfidf_max_features, stack_C=config.stack_C)
-            fusion.tfidf = lexical.tfidf
+            fusion.tfidf = baseline
         result = calibrate(z_head, z_text, paragraphs, targets, fusion=fusion,
                            prior_weight=config.threshold_prior_weight, lower=config.threshold_min,
                            upper=config.threshold_max, seed=config.seed)
@@ -343,11 +355,51 @@ def finalize(
             "best_epoch": best_epoch,
             "dev_history": [{k: v for k, v in h.items() if k != "per_mode"} for h in history],
             "fusion_weights": result.fusion.describe() if result.fusion is not None else {},
+            "fusion_dev_check": result.dev_scores,
+            "tfidf_baseline": selection,
         }
         classifier.save_pretrained(directory, dtype=_dtype(config))
+        baseline.save(directory)
         config.save(directory)
-        log.info("%s: temperature %.3f, fusion %s", directory.name, result.temperature,
-                 result.fusion.describe() if result.fusion else "off")
+        log.info("%s: temperature %.3f, dev check %s, fusion %s", directory.name, result.temperature,
+                 result.dev_scores, result.fusion.describe() if result.fusion else "off (encoder alone)")
+
+
+def calibrate_run(run_dir: Path, data: str | None = None) -> dict[str, Any]:
+    """Redo the post-training steps of a finished run: calibration, fusion, test report, card.
+
+    For when calibration or evaluation code changed after the (expensive) fine-tuning: the
+    weights in ``model-best``/``model-last`` are kept, everything fitted on dev is refitted.
+    """
+    from training.card import render_card, training_command, write_card
+    from training.evaluate import evaluate_examples, write_report
+
+    run = Path(run_dir)
+    config = TrainConfig.load(run / "training_config.json")
+    if data is not None:
+        config.data = data
+    splits = load_dataset_dir(config.data)
+    meta = ModelMeta.load(run / "model-best")
+    history = list(meta.metrics.get("dev_history") or [])
+    best_epoch = int(meta.metrics.get("best_epoch") or 0)
+    handler = _log_to(run / "train.log")
+    try:
+        log.info("recalibrating %s", run)
+        finalize(config, splits, [run / "model-best", run / "model-last"], history, best_epoch)
+        report: dict[str, Any] = {}
+        if splits.test:
+            best = RiskClassifier.from_pretrained(run / "model-best")
+            test = [e for e in splits.test if e.kind == "gold"] or splits.test
+            report = evaluate_examples(best, test, batch_size=config.eval_batch_size, data_name=f"{config.data} (test)")
+            write_report(report, run / "test-report")
+            _store_metrics(run / "model-best", history, best_epoch, report)
+            log.info("test: %s", _headline(report))
+        write_card(run / "model-best", render_card(ModelMeta.load(run / "model-best"), config, splits,
+                                                   report or None, training_command(config)))
+        return report
+    finally:
+        logging.getLogger("risklens").removeHandler(handler)
+        handler.close()
 
 
 def _store_metrics(directory: Path, history: list[dict[str, Any]], best_epoch: int, report: dict[str, Any]) -> None:

@@ -24,11 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("reports/evaluation"),
                         help="report path without extension (default reports/evaluation)")
     parser.add_argument("--baseline-train", type=Path, default=None, metavar="DATASET_DIR",
-                        help="fit the TF-IDF baseline on this DatasetDict's train split "
-                             "(default: the model's own TF-IDF part, when it has one)")
+                        help="fit the TF-IDF baseline on this DatasetDict (train; C and thresholds "
+                             "tuned on dev) instead of using the one saved with the model")
     parser.add_argument("--batch-size", type=int, default=32, help="encoder windows per batch")
-    parser.add_argument("--quantize", choices=("auto", "none", "int8"), default="auto",
-                        help="dynamic int8 quantisation at load (default: as the model was saved)")
+    parser.add_argument("--precision", choices=("auto", "fp32", "bf16", "int8"), default="auto",
+                        help="how the encoder runs (default: bf16 where the CPU supports it, else fp32)")
     parser.add_argument("--quiet", action="store_true", help="do not print the Markdown report")
 
 
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         examples = read_jsonl(args.data)
-        classifier = RiskClassifier.from_pretrained(resolve_model_dir(args.model), quantize=args.quantize)
+        classifier = RiskClassifier.from_pretrained(resolve_model_dir(args.model), precision=args.precision)
         tfidf = _baseline(args.baseline_train) if args.baseline_train else None
         report = evaluate_examples(classifier, examples, batch_size=args.batch_size, tfidf=tfidf,
                                    data_name=str(args.data))
@@ -58,4 +58,5 @@ def _baseline(dataset_dir: Path):  # type: ignore[no-untyped-def]
     from training.baselines import fit_tfidf_baseline
     from training.data import load_dataset_dir
 
-    return fit_tfidf_baseline(load_dataset_dir(dataset_dir).train)
+    splits = load_dataset_dir(dataset_dir)
+    return fit_tfidf_baseline(splits.train, splits.dev)[0]

@@ -23,8 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=None, help="write predictions here (default: stdout)")
     parser.add_argument("--batch-size", type=int, default=32, help="encoder windows per batch (default 32)")
     parser.add_argument("--no-headings", action="store_true", help="ignore headings (text-only mode)")
-    parser.add_argument("--quantize", choices=("auto", "none", "int8"), default="auto",
-                        help="dynamic int8 quantisation at load (default: as the model was saved)")
+    parser.add_argument("--precision", choices=("auto", "fp32", "bf16", "int8"), default="auto",
+                        help="how the encoder runs (default: bf16 where the CPU supports it, else fp32)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
 
 
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         paragraphs = read_paragraphs(args.input)
-        classifier = RiskClassifier.from_pretrained(resolve_model_dir(args.model), quantize=args.quantize,
+        classifier = RiskClassifier.from_pretrained(resolve_model_dir(args.model), precision=args.precision,
                                                     num_threads=args.threads)
     except (FileNotFoundError, ValueError) as exc:
         print(f"risklens predict: {exc}", file=sys.stderr)

@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", type=Path, default=None, metavar="PATH",
                         help="label store for feedback (default: $RISKLENS_STORE or ~/.risklens/labels.sqlite)")
     parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="seconds before a request answers 504 (default 60)")
-    parser.add_argument("--workers", type=int, default=4, metavar="N", help="worker threads for inference and ingestion (default 4)")
+    parser.add_argument("--workers", type=int, default=2, metavar="N", help="worker threads for inference and ingestion (default 2)")
     parser.add_argument("--batch-size", type=int, default=32, metavar="N", help="paragraph windows per encoder batch")
     parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
 

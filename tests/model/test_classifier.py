@@ -10,6 +10,7 @@ import pytest
 
 from labels.taxonomy import LABELS, TAXONOMY_VERSION
 from model import Prediction, RiskClassifier
+from model.classifier import bf16_supported
 from model.meta import META_FILE, ModelVersionWarning
 from model.testing import make_tiny_classifier
 
@@ -155,15 +156,35 @@ def test_concurrent_predictions_agree(tiny_dir: Path) -> None:
 
 
 def test_int8_quantisation_is_applied_at_load_and_keeps_scores_close(tiny_dir: Path) -> None:
-    plain = RiskClassifier.from_pretrained(tiny_dir, quantize="none")
+    plain = RiskClassifier.from_pretrained(tiny_dir, precision="fp32")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        quick = RiskClassifier.from_pretrained(tiny_dir, quantize="int8")
-    assert quick.quantized and not plain.quantized
+        quick = RiskClassifier.from_pretrained(tiny_dir, precision="int8")
+    assert quick.precision == "int8" and plain.precision == "fp32"
     items = ["公司存货余额较大", "境外经营风险"]
     np.testing.assert_allclose(plain.predict_proba(items), quick.predict_proba(items), atol=0.05)
-    with pytest.raises(ValueError, match="quantised"):
+    with pytest.raises(ValueError, match="int8"):
         quick.save_pretrained(tiny_dir.parent / "never")
+    with pytest.raises(ValueError, match="load it again"):
+        quick.set_precision("fp32")
+
+
+@pytest.mark.skipif(not bf16_supported(), reason="this CPU has no native bf16")
+def test_bf16_autocast_keeps_scores_close(tiny_dir: Path) -> None:
+    plain = RiskClassifier.from_pretrained(tiny_dir, precision="fp32")
+    fast = RiskClassifier.from_pretrained(tiny_dir, precision="bf16")
+    assert fast.info()["precision"] == "bf16"
+    items = ["公司存货余额较大", LONG]
+    np.testing.assert_allclose(plain.predict_proba(items), fast.predict_proba(items), atol=0.02)
+    assert str(next(fast.model.parameters()).dtype) == "torch.float32"  # weights stay fp32
+
+
+def test_auto_precision_follows_the_cpu(tiny_dir: Path) -> None:
+    clf = RiskClassifier.from_pretrained(tiny_dir)
+    clf.set_precision("auto")
+    assert clf.precision == ("bf16" if bf16_supported() else "fp32")
+    with pytest.raises(ValueError, match="precision must be one of"):
+        clf.set_precision("fp8")  # type: ignore[arg-type]
 
 
 def test_fused_model_round_trips_and_encoder_component_differs(tiny_fused_dir: Path, tmp_path: Path) -> None:

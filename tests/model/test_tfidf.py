@@ -53,3 +53,23 @@ def test_bad_inputs_name_the_problem() -> None:
         TfidfOvR().fit("应收账款", Y)
     with pytest.raises(ValueError, match="multi-hot matrix with 6 rows"):
         TfidfOvR(min_df=1).fit(TEXTS, Y[:3])
+
+
+def test_per_label_thresholds_are_a_fitted_attribute_that_survives_saving(tmp_path: Path) -> None:
+    est = TfidfOvR(min_df=1, C=100.0).fit(TEXTS, Y)
+    np.testing.assert_allclose(est.cutoffs(), [0.5, 0.5, 0.5])
+    est.set_class_thresholds([0.9, 0.99, 0.5])
+    assert est.predict(["应收账款坏账"])[0, 0] == int(est.predict_proba(["应收账款坏账"])[0, 0] >= 0.9)
+    est.save(tmp_path)
+    np.testing.assert_allclose(TfidfOvR.load(tmp_path).cutoffs(), [0.9, 0.99, 0.5])
+    with pytest.raises(ValueError, match="3 thresholds in \\(0, 1\\)"):
+        est.set_class_thresholds([0.5, 1.5, 0.5])
+
+
+def test_refit_heads_equals_a_full_fit_with_the_same_parameters() -> None:
+    first = TfidfOvR(min_df=1, C=1.0).fit(TEXTS, Y)
+    refit = TfidfOvR(min_df=1, C=50.0).refit_heads(first, TEXTS, Y)
+    full = TfidfOvR(min_df=1, C=50.0).fit(TEXTS, Y)
+    np.testing.assert_allclose(refit.decision_function(TEXTS), full.decision_function(TEXTS), atol=1e-4)
+    with pytest.raises(ValueError, match="same vectoriser parameters"):
+        TfidfOvR(min_df=2).refit_heads(first, TEXTS, Y)

@@ -437,3 +437,23 @@ def test_the_app_builds_without_loading_anything() -> None:
 
     app = create_app(fake_settings(loader))
     assert isinstance(app, FastAPI) and loads == []
+
+
+def test_concurrent_requests_share_one_model_and_get_their_own_answers(tiny_model: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"公司第{i}项业务的应收账款余额{'较大' * (i % 5 + 1)}" for i in range(16)]
+    with TestClient(create_app(ServerSettings(model=tiny_model, background_load=False))) as client:
+        def ask(i: int) -> dict[str, Any]:
+            body = {"paragraphs": [{"id": str(i), "text": texts[i]}, {"id": f"{i}b", "text": texts[(i + 1) % 16]}]}
+            response = client.post("/v1/classify", json=body)
+            assert response.status_code == 200
+            return dict(response.json())
+
+        sequential = [ask(i) for i in range(16)]
+        with ThreadPoolExecutor(8) as pool:
+            concurrent = list(pool.map(ask, range(16)))
+    for one, other in zip(sequential, concurrent, strict=True):
+        assert [p["id"] for p in one["paragraphs"]] == [p["id"] for p in other["paragraphs"]]
+        for a, b in zip(one["paragraphs"], other["paragraphs"], strict=True):
+            assert a["scores"] == pytest.approx(b["scores"], abs=1e-5)

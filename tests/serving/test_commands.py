@@ -78,3 +78,11 @@ def test_compare_command(
     assert "Risk comparison" in out.read_text(encoding="utf-8")
     assert main(["compare", str(tmp_path / "nope.md"), str(later_filing_file), "--model", str(tiny_model)]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_malloc_arena_cap_is_accepted_on_linux() -> None:
+    import sys
+
+    from serving.server import limit_malloc_arenas
+
+    assert limit_malloc_arenas() is sys.platform.startswith("linux")

@@ -32,7 +32,11 @@ TOP = 12
 
 @pytest.fixture(scope="module")
 def shipped_classifier() -> object:
-    path = need_path(REPO_ROOT / "model" / "default" / "config.json", "the shipped model model/default").parent
+    path = need_path(
+        REPO_ROOT / "model" / "default" / "config.json",
+        "the shipped model model/default",
+        "train one (see README: Training your own model) and copy its model-best there.",
+    ).parent
     from model import RiskClassifier
 
     return RiskClassifier.from_pretrained(path)

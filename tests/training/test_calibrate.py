@@ -27,9 +27,20 @@ def test_calibrate_fits_temperature_thresholds_and_fusion() -> None:
     logits = np.where(targets > 0, 6.0, -6.0)
     logits[:4, :3] *= -1  # a few confident mistakes: the encoder is over-confident
     head = FusionHead(max_features=300, min_df=1).fit_lexical(paragraphs, targets)
-    result = calibrate(logits, logits * 0.5, paragraphs, targets, fusion=head, folds=3)
+    result = calibrate(logits, logits * 0.5, paragraphs, targets, fusion=head, folds=3, min_gain=-1.0)
     assert result.temperature > 1.0
     assert set(result.thresholds) == set(LABELS) and set(result.encoder_thresholds) == set(LABELS)
     assert result.fusion is head and head.coef_ is not None
+    assert set(result.dev_scores) == {"encoder", "fused_cross_fitted"}
     plain = calibrate(logits, logits, paragraphs, targets, fusion=None)
     assert plain.fusion is None and plain.thresholds == plain.encoder_thresholds
+
+
+def test_fusion_is_dropped_when_it_does_not_beat_the_encoder_on_dev() -> None:
+    paragraphs, targets = tiny_fusion_example()
+    perfect = np.where(targets > 0, 5.0, -5.0)  # nothing left for fusion to add
+    head = FusionHead(max_features=300, min_df=1).fit_lexical(paragraphs, targets)
+    result = calibrate(perfect, perfect, paragraphs, targets, fusion=head, folds=3, min_gain=0.005)
+    assert result.fusion is None
+    assert result.thresholds == result.encoder_thresholds
+    assert result.dev_scores["encoder"] == 1.0

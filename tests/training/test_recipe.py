@@ -54,3 +54,15 @@ def test_model_card_names_command_data_and_both_baselines(tiny_dataset: Path) ->
     for needle in ("## Data", "## Training", "## Test metrics (12 gold paragraphs)", "TF-IDF", "silver rule table",
                    "## Weaknesses", "| train | 12 | 6 | 0 |"):
         assert needle in card
+
+
+def test_tfidf_baseline_is_tuned_on_dev(tiny_dataset: Path) -> None:
+    from training.baselines import fit_tfidf_baseline
+
+    splits = load_dataset_dir(tiny_dataset)
+    model, report = fit_tfidf_baseline(splits.train, splits.dev, max_features=500,
+                                       grid=((4.0, None), (4.0, "balanced")))
+    assert len(report["candidates"]) == 2 and report["chosen"]["C"] == 4.0
+    assert model.class_thresholds_.shape == (len(LABELS),)
+    untuned, _ = fit_tfidf_baseline(splits.train, None, max_features=500)
+    assert not hasattr(untuned, "class_thresholds_")
