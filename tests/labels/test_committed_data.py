@@ -71,3 +71,14 @@ def test_every_committed_record_resolves_against_the_corpus(shared_dir: Path) ->
     test_rows = [row for row in rows if row.split == "test"]
     assert len(test_rows) >= 200
     assert {row.kind for row in test_rows} == {"gold"}
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("seed", ["002_1b7f672a21a59f37.txt", "004_5a2ba842c99afd65.txt"])
+def test_every_risk_paragraph_of_the_cloudwalk_seeds_is_gold(shared_dir: Path, seed: str) -> None:
+    from labels.harvest import harvest_file
+
+    harvested = harvest_file(shared_dir / "seeds" / seed, shared_dir)
+    gold = {(r.doc, r.start, r.end) for r in load_all(DATA) if r.kind == "gold"}
+    missing = [h.heading for h in harvested if (h.doc, h.start, h.end) not in gold]
+    assert harvested and missing == []
