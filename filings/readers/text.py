@@ -53,17 +53,31 @@ def decode_text(data: bytes, name: str) -> str:
 _NUMBER_THEN_HEADER = re.compile(r"^\s*(\d{1,4})\s+(\S.{3,})$")
 # The glued header must recur on at least this many pages to be taken for one.
 _MIN_GLUED_REPEATS = 3
+# A running header has at least this many characters besides digits.
+_MIN_HEADER_CHARS = 6
 
 
 def _glued_headers(lines: list[str]) -> set[str]:
-    """Header texts that follow a page number on one line, on several pages."""
-    counts: dict[str, int] = {}
+    """Header texts that follow a page number on one line, on several pages.
+
+    A running header recurs with page numbers that increase through the document; a
+    numbered list item ("1 2020年", a table row "1 项目名称 363,519.00") does not, so keys
+    whose numbers do not strictly increase, or that are too short to be a header, are
+    not taken.
+    """
+    numbers: dict[str, list[int]] = {}
     for line in lines:
         match = _NUMBER_THEN_HEADER.match(line)
         if match and not any(ch in match.group(2) for ch in "，。；"):
             key = re.sub(r"\d+", "#", match.group(2).replace(" ", ""))
-            counts[key] = counts.get(key, 0) + 1
-    return {key for key, count in counts.items() if count >= _MIN_GLUED_REPEATS}
+            numbers.setdefault(key, []).append(int(match.group(1)))
+    return {
+        key
+        for key, seen in numbers.items()
+        if len(seen) >= _MIN_GLUED_REPEATS
+        and len(key.replace("#", "")) >= _MIN_HEADER_CHARS
+        and all(b > a for a, b in pairwise(seen))
+    }
 
 
 def read_text(text: str) -> RawDocument:
