@@ -27,6 +27,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from model.files import iter_jsonl
+
 VARIANTS = ("pipeline", "predict-fp32", "predict-bf16", "predict-int8")
 
 
@@ -181,28 +183,17 @@ def _pipeline_runner(model_dir: str) -> tuple[Any, Any]:
 def _read(path: Path, limit: int) -> list[dict[str, Any]]:
     if limit < 1:
         raise ValueError(f"--limit must be >= 1, got {limit}.")
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: file not found; expected JSON Lines with 'text' (and optional 'heading').")
     records = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg}).") from exc
-            if not isinstance(record.get("text"), str):
-                raise ValueError(f"{path}:{number}: expected a string 'text' field.")
-            heading = record.get("heading") or ""
-            if isinstance(heading, list):
-                heading = " / ".join(heading)
-            item = {"text": record["text"], "heading": str(heading)}
-            if isinstance(record.get("labels"), list):
-                item["labels"] = record["labels"]
-            records.append(item)
-            if len(records) >= limit:
-                break
+    for _number, record in iter_jsonl(path):
+        heading = record.get("heading") or ""
+        if isinstance(heading, list):
+            heading = " / ".join(heading)
+        item = {"text": record["text"], "heading": str(heading)}
+        if isinstance(record.get("labels"), list):
+            item["labels"] = record["labels"]
+        records.append(item)
+        if len(records) >= limit:
+            break
     if not records:
         raise ValueError(f"{path}: no paragraphs.")
     return records

@@ -10,7 +10,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from model.inputs import Paragraph, as_paragraph
 
@@ -31,12 +31,15 @@ def resolve_model_dir(path: str | Path | None = None) -> Path:
     return DEFAULT_MODEL_DIR
 
 
-def read_paragraphs(path: str | Path) -> list[Paragraph]:
-    """Read TAXONOMY.md JSONL input ("text" required; "heading" and "id" optional)."""
+def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line number, object)`` for every non-blank line of a TAXONOMY.md JSONL file.
+
+    Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming file and line
+    for a line that is not a JSON object with a string ``text`` field.
+    """
     file = Path(path)
     if not file.is_file():
         raise FileNotFoundError(f"{file}: file not found; expected JSON Lines with a 'text' field per line.")
-    out: list[Paragraph] = []
     with file.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -45,10 +48,19 @@ def read_paragraphs(path: str | Path) -> list[Paragraph]:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{file}:{number}: not valid JSON ({exc.msg}); expected one object per line.") from exc
-            try:
-                out.append(as_paragraph(record, number))
-            except ValueError as exc:
-                raise ValueError(f"{file}:{number}: {exc}") from exc
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                raise ValueError(f"{file}:{number}: expected an object with a string 'text' field.")
+            yield number, record
+
+
+def read_paragraphs(path: str | Path) -> list[Paragraph]:
+    """Read TAXONOMY.md JSONL input ("text" required; "heading" and "id" optional)."""
+    out: list[Paragraph] = []
+    for number, record in iter_jsonl(path):
+        try:
+            out.append(as_paragraph(record, number))
+        except ValueError as exc:
+            raise ValueError(f"{path}:{number}: {exc}") from exc
     return out
 
 

@@ -8,7 +8,6 @@ JSONL format. Both become lists of ``Example``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from labels.taxonomy import LABELS, UnknownLabelError, to_multi_hot, validate_labels
+from model.files import iter_jsonl
 from model.inputs import Paragraph
 
 KINDS = ("gold", "silver", "synthetic")
@@ -130,37 +130,30 @@ def _from_row(row: dict[str, Any], where: str) -> Example:
 def read_jsonl(path: str | Path, *, require_labels: bool = True) -> list[Example]:
     """Read a TAXONOMY.md JSONL file; ``labels`` must be present when ``require_labels``."""
     file = Path(path)
-    if not file.is_file():
-        raise DataError(f"{file}: file not found; expected JSON Lines in the TAXONOMY.md format.")
     examples: list[Example] = []
-    with file.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{file}:{number}: not valid JSON ({exc.msg}).") from exc
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                raise DataError(f"{file}:{number}: expected an object with a string 'text' field.")
-            if require_labels and not isinstance(record.get("labels"), list):
-                raise DataError(
-                    f"{file}:{number}: expected a 'labels' list (may be []); evaluation needs labelled data."
+    try:
+        records = list(iter_jsonl(file))
+    except (FileNotFoundError, ValueError) as exc:
+        raise DataError(str(exc)) from None
+    for number, record in records:
+        if require_labels and not isinstance(record.get("labels"), list):
+            raise DataError(
+                f"{file}:{number}: expected a 'labels' list (may be []); evaluation needs labelled data."
+            )
+        heading = record.get("heading") or ""
+        if isinstance(heading, list):
+            heading = " / ".join(str(part) for part in heading)
+        kind = str(record["kind"]) if record.get("kind") in KINDS else "gold"
+        try:
+            examples.append(
+                make_example(
+                    id=str(record.get("id", f"{file.stem}-{number}")), text=record["text"],
+                    heading=str(heading), labels=record.get("labels") or [], kind=kind,
+                    doc=str(record.get("source") or ""),
                 )
-            heading = record.get("heading") or ""
-            if isinstance(heading, list):
-                heading = " / ".join(str(part) for part in heading)
-            kind = str(record["kind"]) if record.get("kind") in KINDS else "gold"
-            try:
-                examples.append(
-                    make_example(
-                        id=str(record.get("id", f"{file.stem}-{number}")), text=record["text"],
-                        heading=str(heading), labels=record.get("labels") or [], kind=kind,
-                        doc=str(record.get("source") or ""),
-                    )
-                )
-            except UnknownLabelError as exc:
-                raise DataError(f"{file}:{number}: {exc}") from exc
+            )
+        except UnknownLabelError as exc:
+            raise DataError(f"{file}:{number}: {exc}") from exc
     if not examples:
         raise DataError(f"{file}: no records; expected one JSON object per line.")
     return examples
