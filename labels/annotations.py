@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from labels.jsonl import iter_json_lines
 from labels.taxonomy import UnknownLabelError, validate_labels
 
 KINDS = ("gold", "silver", "synthetic")
@@ -131,18 +132,10 @@ class Annotation:
 
 def read_annotations(path: Path) -> list[Annotation]:
     """Read and validate one annotation JSONL file (errors name file and line)."""
-    records: list[Annotation] = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise AnnotationError(f"{where}: not valid JSON ({exc.msg}).") from None
-            records.append(Annotation.from_json(raw, where=where))
-    return records
+    return [
+        Annotation.from_json(raw, where=f"{path}:{number}")
+        for number, raw in iter_json_lines(path, AnnotationError)
+    ]
 
 
 def write_annotations(path: Path, records: Iterable[Annotation]) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from labels.jsonl import iter_json_lines
 from model.inputs import Paragraph, as_paragraph
 
 if TYPE_CHECKING:
@@ -40,17 +41,10 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     file = Path(path)
     if not file.is_file():
         raise FileNotFoundError(f"{file}: file not found; expected JSON Lines with a 'text' field per line.")
-    with file.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{file}:{number}: not valid JSON ({exc.msg}); expected one object per line.") from exc
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                raise ValueError(f"{file}:{number}: expected an object with a string 'text' field.")
-            yield number, record
+    for number, record in iter_json_lines(file, hint="; expected one object per line"):
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            raise ValueError(f"{file}:{number}: expected an object with a string 'text' field.")
+        yield number, record
 
 
 def read_paragraphs(path: str | Path) -> list[Paragraph]:

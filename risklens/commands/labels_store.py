@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from labels.jsonl import iter_json_lines
 from labels.store import (
     ORIGINS,
     FeedbackError,
@@ -85,17 +85,9 @@ def _fail(action: str, message: str) -> int:
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Read and validate every line first, so a bad line stores nothing (errors name FILE:LINE)."""
     items: list[dict[str, Any]] = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise FeedbackError(f"{where}: not valid JSON ({exc.msg}).") from None
-            parse_item(item, where=where)
-            items.append(item)
+    for number, item in iter_json_lines(path, FeedbackError):
+        parse_item(item, where=f"{path}:{number}")
+        items.append(item)
     return items
 
 
