@@ -92,12 +92,20 @@ def build_rows(
     include_silver: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> list[Row]:
-    """Resolve records into rows; silver rows of dev/test documents are dropped."""
+    """Resolve records into rows.
+
+    Silver rows of dev/test documents are dropped, and so is a silver row whose paragraph
+    also carries a gold or synthetic label: the read label overrides the heading rule
+    instead of teaching the model two different answers for the same text.
+    """
     doc_split = validate_splits(records)
+    read = {(r.doc, r.text_hash) for r in records if r.kind != "silver" and r.text_hash}
     chosen: list[Annotation] = []
     for record in records:
         if record.kind == "silver" and (
-            not include_silver or doc_split.get(split_key(record), "train") != "train"
+            not include_silver
+            or doc_split.get(split_key(record), "train") != "train"
+            or (record.doc, record.text_hash) in read
         ):
             continue
         chosen.append(record)

@@ -102,3 +102,12 @@ def test_build_rows_drops_silver_of_test_documents(tmp_path: Path) -> None:
     assert [(row.id, row.split) for row in rows] == [("s1", "test")]
     stats = compute_stats([gold, silver])
     assert stats.per_label["entity_list_sanctions"]["gold_test"] == 1
+
+
+def test_build_rows_lets_a_read_label_override_silver_on_the_same_paragraph(tmp_path: Path) -> None:
+    whole = "前言。公司被列入实体清单，采购芯片受限。后记。"
+    gold = _stand_off(tmp_path, "公司被列入实体清单", whole, split="train")
+    same = _stand_off(tmp_path, "公司被列入实体清单", whole, id="s2", split="train", kind="silver")
+    other = _stand_off(tmp_path, "采购芯片受限", whole, id="s3", split="train", kind="silver")
+    rows = build_rows([gold, same, other], tmp_path)
+    assert sorted(row.id for row in rows) == ["s1", "s3"]
