@@ -62,6 +62,11 @@ def _gold(ref: dict[str, Any], labels: list[str], annotator: str, key: str) -> A
     return Annotation.from_json(record, where=f"batch item {key}")
 
 
+def annotator_of(batch: int) -> str:
+    """Round 1 (batches 00-12): four annotators, three batches each; round 2 (20+): one per batch."""
+    return f"ann-{batch // 3 + 1}" if batch < 20 else f"ann-r2-{batch}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--work", type=Path, required=True)
@@ -85,7 +90,7 @@ def main() -> int:
         print(f"{len(lost)} paragraphs no longer found in the corpus as ingested today: {', '.join(lost)}")
     gold: list[Annotation] = []
     for path in sorted(args.work.glob("batch_*.labels.jsonl")):
-        annotator = f"ann-{int(path.name[6:8]) // 3 + 1}"
+        annotator = annotator_of(int(path.name[6:8]))
         for line in path.open(encoding="utf-8"):
             if line.strip():
                 item = json.loads(line)

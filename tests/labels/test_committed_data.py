@@ -34,7 +34,7 @@ def test_corpus_backed_records_carry_no_text() -> None:
 def test_gold_set_meets_the_dataset_card() -> None:
     records = load_all(DATA)
     stats = compute_stats(records)
-    assert stats.by_kind["gold"] >= 800
+    assert stats.by_kind["gold"] >= 2300
     assert stats.empty_gold >= 150
     real_test = [r for r in records if r.kind == "gold" and r.split == "test"]
     assert len(real_test) >= 200
