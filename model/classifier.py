@@ -25,14 +25,13 @@ import torch
 from labels.taxonomy import LABELS
 from model.calibration import apply_thresholds, sigmoid
 from model.inputs import Paragraph, as_paragraphs, make_windows
-from model.meta import PRECISIONS, ModelMeta
+from model.meta import PRECISIONS, ModelMeta, Precision
 from model.pooling import collate, pool_numpy
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` in encoder windows after every batch."""
 
 Component = Literal["full", "encoder"]
-Precision = Literal["auto", "fp32", "bf16", "int8"]
 WEIGHTS_FILE = "model.safetensors"
 
 

@@ -14,12 +14,14 @@ import warnings
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from labels.taxonomy import LABELS, TAXONOMY_VERSION
 
 META_FILE = "risklens.json"
-PRECISIONS = ("auto", "fp32", "bf16", "int8")
+Precision = Literal["auto", "fp32", "bf16", "int8"]
+"""How the encoder runs: see ``RiskClassifier.from_pretrained``."""
+PRECISIONS: tuple[str, ...] = get_args(Precision)
 FORMAT = "risklens-classifier.v1"
 
 

@@ -27,7 +27,7 @@ from labels.taxonomy import LABELS
 from model.classifier import RiskClassifier
 from model.fusion import FusionHead
 from model.inputs import Paragraph, make_windows
-from model.meta import ModelMeta
+from model.meta import META_FILE, ModelMeta
 from model.pooling import collate, pool_tensor
 from training.baselines import fit_tfidf_baseline
 from training.calibrate import calibrate, tune_thresholds
@@ -90,7 +90,7 @@ def _run(
     if not dev:
         raise ConfigError(f"{config.data}: the dev split is empty; checkpoints and thresholds need gold dev data.")
     silver_n = len(silver) if config.silver_per_epoch == -1 else min(config.silver_per_epoch, len(silver))
-    if not (Path(config.base_model) / "risklens.json").is_file():  # a warm start keeps its trained head
+    if not (Path(config.base_model) / META_FILE).is_file():  # a warm start keeps its trained head
         init_bias_from_prior(model, gold + silver, config)
     steps_per_epoch = math.ceil((len(gold) + silver_n) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from model.meta import PRECISIONS
+
 HELP = "evaluate a model on labelled JSONL with and without headings, beside both baselines"
 DESCRIPTION = """Evaluate a classifier on labelled paragraphs (TAXONOMY.md JSONL with "labels").
 
@@ -27,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fit the TF-IDF baseline on this DatasetDict (train; C and thresholds "
                              "tuned on dev) instead of using the one saved with the model")
     parser.add_argument("--batch-size", type=int, default=32, help="encoder windows per batch")
-    parser.add_argument("--precision", choices=("auto", "fp32", "bf16", "int8"), default="auto",
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto",
                         help="how the encoder runs (default: bf16 where the CPU supports it, else fp32)")
     parser.add_argument("--quiet", action="store_true", help="do not print the Markdown report")
 

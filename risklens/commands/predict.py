@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from model.meta import PRECISIONS
+
 HELP = "tag paragraphs of a JSONL file: labels and scores for all 30 leaves, as JSONL"
 DESCRIPTION = """Tag risk paragraphs with taxonomy v1 leaves.
 
@@ -23,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=None, help="write predictions here (default: stdout)")
     parser.add_argument("--batch-size", type=int, default=32, help="encoder windows per batch (default 32)")
     parser.add_argument("--no-headings", action="store_true", help="ignore headings (text-only mode)")
-    parser.add_argument("--precision", choices=("auto", "fp32", "bf16", "int8"), default="auto",
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto",
                         help="how the encoder runs (default: bf16 where the CPU supports it, else fp32)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
 
