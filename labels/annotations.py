@@ -109,8 +109,7 @@ class Annotation:
                 0 <= record["start"] < record["end"]
             ):
                 raise AnnotationError(f"{where}: start/end must be integers with 0 <= start < end.")
-        known = {f for f in cls.__dataclass_fields__ if f != "extra"}
-        extra = {k: v for k, v in record.items() if k not in known}
+        extra = {k: v for k, v in record.items() if k not in cls.__dataclass_fields__}
         extra.update(record.get("extra") or {})
         return cls(
             id=str(record["id"]),

@@ -1,11 +1,16 @@
 """Turn finished annotation batches into the committed stand-off label files.
 
     python scripts/merge_label_batches.py --work /tmp/labelling --data labels/data
+    python scripts/merge_label_batches.py --work /tmp/labelling3 --data labels/data --append
+
 
 Reads ``refs.jsonl`` (the stand-off address of every sampled paragraph), the annotators'
 ``batch_NN.labels.jsonl`` files, the second annotation ``double.labels.jsonl`` and the
 project-written ``synthetic.jsonl``; writes ``gold.jsonl``, ``agreement/second.jsonl`` and
-``synthetic.jsonl`` under ``--data``. Corpus-backed records carry no text.
+``synthetic.jsonl`` under ``--data``. Corpus-backed records carry no text. With
+``--append`` (a later labelling round in its own work folder) the committed gold records
+are kept and this round's are added; the agreement and synthetic files are rewritten only
+when the work folder has them.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from labels.annotations import Annotation, text_hash, write_annotations
+from labels.annotations import Annotation, read_annotations, text_hash, write_annotations
 from labels.sources import resolve_source
 
 REF_KEYS = ("doc", "doc_hash", "start", "end", "text_hash", "heading", "section", "split")
@@ -63,8 +68,10 @@ def _gold(ref: dict[str, Any], labels: list[str], annotator: str, key: str) -> A
 
 
 def annotator_of(batch: int) -> str:
-    """Round 1 (batches 00-12): four annotators, three batches each; round 2 (20+): one per batch."""
-    return f"ann-{batch // 3 + 1}" if batch < 20 else f"ann-r2-{batch}"
+    """Round 1 (batches 00-12): four annotators, three batches each; rounds 2 (20+) and 3 (30+): one per batch."""
+    if batch < 20:
+        return f"ann-{batch // 3 + 1}"
+    return f"ann-r2-{batch}" if batch < 30 else f"ann-r3-{batch}"
 
 
 def main() -> int:
@@ -72,6 +79,7 @@ def main() -> int:
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--corpus", type=Path, default=Path("../shared"))
+    parser.add_argument("--append", action="store_true", help="keep the committed gold records, add this round's")
     args = parser.parse_args()
     originals = {
         item["key"]: item["text"]
@@ -97,6 +105,9 @@ def main() -> int:
                 if item["key"] not in refs:
                     continue
                 gold.append(_gold(refs[item["key"]], item["labels"], annotator, item["key"]))
+    if args.append:
+        new_ids = {r.id for r in gold}
+        gold += [r for r in read_annotations(args.data / "gold.jsonl") if r.id not in new_ids]
     gold.sort(key=lambda r: r.id)
     write_annotations(args.data / "gold.jsonl", gold)
     second_path = args.work / "double.labels.jsonl"
@@ -107,6 +118,9 @@ def main() -> int:
             if item["key"] in refs
         ]
         write_annotations(args.data / "agreement" / "second.jsonl", second)
+    if not (args.work / "synthetic.jsonl").exists():
+        print(f"gold={len(gold)} (synthetic.jsonl kept as it is)")
+        return 0
     synthetic = [
         Annotation.from_json(
             {"id": item["id"], "doc": f"synthetic/{item['id']}", "text": item["text"], "heading": item["heading"],

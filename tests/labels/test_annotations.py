@@ -33,6 +33,18 @@ def test_synthetic_record_round_trips(tmp_path: Path) -> None:
     assert read_annotations(path) == [record]
 
 
+def test_extra_fields_round_trip_byte_for_byte(tmp_path: Path) -> None:
+    """Rewriting a stored file (as a later labelling round does) must not nest ``extra``."""
+    line = json.dumps({"annotator": "a", "doc": "corpus/x.md", "doc_hash": "0", "end": 3, "extra": {"page": 4},
+                       "heading": "h", "id": "g1", "kind": "gold", "labels": [], "section": "risk_factors", "split": "train",
+                       "start": 0, "text_hash": "x"},
+                      ensure_ascii=False, sort_keys=True) + "\n"
+    path = tmp_path / "g.jsonl"
+    path.write_text(line, encoding="utf-8")
+    write_annotations(path, read_annotations(path))
+    assert path.read_text(encoding="utf-8") == line
+
+
 def test_corpus_backed_record_may_not_carry_text() -> None:
     with pytest.raises(AnnotationError, match="stand-off"):
         Annotation.from_json(_record(kind="gold", doc="corpus/x.md", doc_hash="0", start=0, end=3, text_hash="x"), where="t")

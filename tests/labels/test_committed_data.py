@@ -34,10 +34,11 @@ def test_corpus_backed_records_carry_no_text() -> None:
 def test_gold_set_meets_the_dataset_card() -> None:
     records = load_all(DATA)
     stats = compute_stats(records)
-    assert stats.by_kind["gold"] >= 2300
+    assert stats.by_kind["gold"] >= 3700
     assert stats.empty_gold >= 150
     real_test = [r for r in records if r.kind == "gold" and r.split == "test"]
     assert len(real_test) >= 200
+    assert len([r for r in records if r.kind == "gold" and r.split == "dev"]) >= 500
     assert not [r for r in records if r.kind == "synthetic" and r.split == "test"]
     for label in LABELS:
         counts = stats.per_label[label]
