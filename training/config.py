@@ -50,6 +50,7 @@ class TrainConfig:
     pos_weight: float = 1.0  # BCE weight of positive cells (1 = plain BCE; FINDINGS: >1 over-predicts)
     patience: int = 3  # epochs without dev macro-F1 gain before stopping
     time_budget_minutes: float = 45.0  # stop starting new epochs after this much training time
+    train_precision: str = "fp32"  # "bf16": forward and backward under bf16 autocast (weights and loss stay fp32)
     # --- calibration and fusion
     threshold_prior_weight: float = 4.0  # pseudo-count pulling tuned thresholds toward 0.5
     threshold_min: float = 0.2  # thresholds never go below this
@@ -86,6 +87,7 @@ class TrainConfig:
             ("pos_weight", self.pos_weight > 0, "a float > 0"),
             ("patience", self.patience >= 1, "an int >= 1"),
             ("time_budget_minutes", self.time_budget_minutes > 0, "a float > 0"),
+            ("train_precision", self.train_precision in ("fp32", "bf16"), "'fp32' or 'bf16'"),
             ("threshold_prior_weight", self.threshold_prior_weight >= 0, "a float >= 0"),
             ("threshold_min", 0 < self.threshold_min <= 0.5, "a float in (0, 0.5]"),
             ("threshold_max", 0.5 <= self.threshold_max < 1, "a float in [0.5, 1)"),

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from labels.taxonomy import LABELS
-from model.classifier import RiskClassifier
+from model.classifier import RiskClassifier, bf16_supported
 from model.fusion import FusionHead
 from model.inputs import Paragraph, make_windows
 from model.meta import META_FILE, ModelMeta
@@ -82,6 +82,8 @@ def _run(
     torch.set_num_threads(config.num_threads)
     classifier = build_classifier(config)
     model = classifier.model
+    if config.train_precision == "bf16" and not bf16_supported():
+        log.warning("train_precision bf16: this CPU has no native bf16 (AVX512-BF16/AMX); steps will be slower, not faster")
     gold = [e for e in splits.train if e.kind != "silver"]
     silver = [e for e in splits.train if e.kind == "silver"]
     dev = [e for e in splits.dev if e.kind == "gold"] or list(splits.dev)
@@ -265,8 +267,9 @@ def _train_step(classifier: RiskClassifier, batch: list[Example], config: TrainC
         max_heading_chars=config.max_heading_chars,
     )
     inputs = collate(windows, classifier._pad_id, token_types=classifier._token_types)
-    logits = classifier.model(**inputs).logits
-    pooled = pool_tensor(logits, [w.paragraph for w in windows], config.window_pooling)
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.train_precision == "bf16"):
+        logits = classifier.model(**inputs).logits
+    pooled = pool_tensor(logits.float(), [w.paragraph for w in windows], config.window_pooling)
     targets = torch.tensor(targets_of(batch), dtype=torch.float32)
     weights = torch.tensor([_row_weight(e, config) for e in batch], dtype=torch.float32)
     pos_weight = torch.full((len(LABELS),), config.pos_weight)

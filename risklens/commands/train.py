@@ -35,6 +35,7 @@ OPTIONS: dict[str, tuple[str, type]] = {
     "--pos-weight": ("pos_weight", float),
     "--patience": ("patience", int),
     "--time-budget": ("time_budget_minutes", float),
+    "--train-precision": ("train_precision", str),
     "--seed": ("seed", int),
     "--threads": ("num_threads", int),
     "--name": ("name", str),

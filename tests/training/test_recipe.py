@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ from labels.taxonomy import LABELS
 from training.card import render_card, training_command
 from training.config import TrainConfig
 from training.data import load_dataset_dir
-from training.loop import build_classifier, init_bias_from_prior
+from training.loop import _train_step, build_classifier, init_bias_from_prior
 
 
 def test_freezing_keeps_embeddings_and_lower_layers_fixed(tiny_base: Path) -> None:
@@ -35,6 +36,23 @@ def test_output_bias_starts_at_the_label_prior(tiny_base: Path, tiny_dataset: Pa
     assert abs(prior[LABELS.index("receivables_credit")] - 1 / 12) < 1e-4
     assert abs(prior[LABELS.index("trial_goods")] - 0.001) < 1e-5
     assert model.classifier.bias.dtype == torch.float32
+
+
+def test_bf16_training_step_runs_under_autocast_but_keeps_fp32_weights(tiny_base: Path, tiny_dataset: Path) -> None:
+    rows = [e for e in load_dataset_dir(tiny_dataset).train if e.kind == "gold"][:4]
+    losses: dict[str, float] = {}
+    grads: dict[str, torch.Tensor] = {}
+    for precision in ("fp32", "bf16"):
+        config = TrainConfig(data=str(tiny_dataset), base_model=str(tiny_base), out="o", heading_dropout=0.0,
+                             max_length=48, stride=8, train_precision=precision)
+        classifier = build_classifier(config)
+        losses[precision] = _train_step(classifier, rows, config, random.Random(0))
+        head = classifier.model.classifier.weight
+        assert head.dtype == torch.float32 and head.grad is not None and head.grad.dtype == torch.float32
+        grads[precision] = head.grad.flatten().clone()
+    assert losses["bf16"] != losses["fp32"]  # bf16 rounding shows the autocast really ran
+    assert abs(losses["bf16"] - losses["fp32"]) < 0.02 * losses["fp32"]
+    assert float(torch.nn.functional.cosine_similarity(grads["bf16"], grads["fp32"], dim=0)) > 0.99
 
 
 def test_model_card_names_command_data_and_both_baselines(tiny_dataset: Path) -> None:
