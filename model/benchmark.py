@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from model.files import iter_jsonl
+from model.inputs import as_paragraph
 
 VARIANTS = ("pipeline", "predict-fp32", "predict-bf16", "predict-int8")
 
@@ -184,11 +185,12 @@ def _read(path: Path, limit: int) -> list[dict[str, Any]]:
     if limit < 1:
         raise ValueError(f"--limit must be >= 1, got {limit}.")
     records = []
-    for _number, record in iter_jsonl(path):
-        heading = record.get("heading") or ""
-        if isinstance(heading, list):
-            heading = " / ".join(heading)
-        item = {"text": record["text"], "heading": str(heading)}
+    for number, record in iter_jsonl(path):
+        try:
+            paragraph = as_paragraph(record, number)
+        except ValueError as exc:
+            raise ValueError(f"{path}:{number}: {exc}") from None
+        item: dict[str, Any] = {"text": paragraph.text, "heading": paragraph.heading}
         if isinstance(record.get("labels"), list):
             item["labels"] = record["labels"]
         records.append(item)

@@ -17,7 +17,7 @@ import numpy as np
 
 from labels.taxonomy import LABELS, UnknownLabelError, to_multi_hot, validate_labels
 from model.files import iter_jsonl
-from model.inputs import Paragraph
+from model.inputs import Paragraph, as_paragraph
 
 KINDS = ("gold", "silver", "synthetic")
 REQUIRED_COLUMNS = ("id", "text", "heading", "labels", "kind")
@@ -140,15 +140,16 @@ def read_jsonl(path: str | Path, *, require_labels: bool = True) -> list[Example
             raise DataError(
                 f"{file}:{number}: expected a 'labels' list (may be []); evaluation needs labelled data."
             )
-        heading = record.get("heading") or ""
-        if isinstance(heading, list):
-            heading = " / ".join(str(part) for part in heading)
         kind = str(record["kind"]) if record.get("kind") in KINDS else "gold"
+        try:
+            paragraph = as_paragraph(record, number)
+        except ValueError as exc:
+            raise DataError(f"{file}:{number}: {exc}") from None
         try:
             examples.append(
                 make_example(
-                    id=str(record.get("id", f"{file.stem}-{number}")), text=record["text"],
-                    heading=str(heading), labels=record.get("labels") or [], kind=kind,
+                    id=str(record.get("id", f"{file.stem}-{number}")), text=paragraph.text,
+                    heading=paragraph.heading, labels=record.get("labels") or [], kind=kind,
                     doc=str(record.get("source") or ""),
                 )
             )

@@ -28,5 +28,17 @@ def test_read_jsonl_validates_labels_and_lines(tmp_path: Path, tiny_jsonl: Path)
     bad.write_text('{"text": "x"}\n', "utf-8")
     with pytest.raises(DataError, match="expected a 'labels' list"):
         read_jsonl(bad)
+    bad.write_text('{"text": 3, "labels": []}\n', "utf-8")
+    with pytest.raises(DataError, match=r"bad\.jsonl:1: : expected an object with a string 'text'"):
+        read_jsonl(bad)
+    bad.write_text('{"text": "x", "heading": {"a": 1}, "labels": []}\n', "utf-8")
+    with pytest.raises(DataError, match=r"bad\.jsonl:1: .*'heading' must be a string or a list"):
+        read_jsonl(bad)
     with pytest.raises(DataError, match="kind must be one of"):
         make_example(id="x", text="t", heading="", labels=[], kind="bronze")
+
+
+def test_read_jsonl_joins_a_heading_list_like_prediction_input(tmp_path: Path) -> None:
+    path = tmp_path / "h.jsonl"
+    path.write_text('{"text": "x", "heading": ["第四节 风险因素", "", "（一）应收账款风险"], "labels": []}\n', "utf-8")
+    assert read_jsonl(path)[0].heading == "第四节 风险因素 / （一）应收账款风险"
