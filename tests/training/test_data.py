@@ -29,7 +29,7 @@ def test_read_jsonl_validates_labels_and_lines(tmp_path: Path, tiny_jsonl: Path)
     with pytest.raises(DataError, match="expected a 'labels' list"):
         read_jsonl(bad)
     bad.write_text('{"text": 3, "labels": []}\n', "utf-8")
-    with pytest.raises(DataError, match=r"bad\.jsonl:1: : expected an object with a string 'text'"):
+    with pytest.raises(DataError, match=r"bad\.jsonl:1: expected an object with a string 'text'"):
         read_jsonl(bad)
     bad.write_text('{"text": "x", "heading": {"a": 1}, "labels": []}\n', "utf-8")
     with pytest.raises(DataError, match=r"bad\.jsonl:1: .*'heading' must be a string or a list"):
