@@ -24,7 +24,12 @@ from model.classifier import RiskClassifier
 from model.fusion import lexical_text
 from model.tfidf import TfidfOvR
 from training.data import Example, targets_of
-from training.metrics import multilabel_metrics
+from training.metrics import (
+    bootstrap_indices,
+    bootstrap_interval,
+    multilabel_metrics,
+    paired_bootstrap,
+)
 
 MODES = ("heading", "text")
 MODE_TITLES = {"heading": "heading + text", "text": "text only"}
@@ -37,7 +42,8 @@ SYSTEM_TITLES = {
 CONVENTIONS = (
     "macro-F1 averages leaves with at least one gold positive in the evaluated set; "
     "samples-F1 scores a paragraph with no gold and no predicted label as 1; ECE uses 10 "
-    "equal-width bins over all (paragraph, leaf) cells."
+    "equal-width bins over all (paragraph, leaf) cells; 95% intervals are percentile bootstraps "
+    "over paragraphs (systems compared on the same resamples)."
 )
 
 
@@ -65,11 +71,20 @@ def evaluate_examples(
     batch_size: int = 32,
     tfidf: TfidfOvR | None = None,
     data_name: str = "",
+    resamples: int = 1000,
 ) -> dict[str, Any]:
-    """Metrics of the classifier, the encoder alone and both baselines, in both modes."""
+    """Metrics of the classifier, the encoder alone and both baselines, in both modes.
+
+    With ``resamples`` > 0 every system gets a bootstrap interval (``ci95``) and the shipped
+    pipeline a paired comparison with each other system (``vs``), so a gap of a point or
+    two on a small test split is not read as a win it may not be.
+    """
     if not examples:
         raise ValueError("evaluation needs at least one labelled paragraph.")
+    if resamples < 0:
+        raise ValueError(f"resamples must be >= 0 (0 turns the bootstrap off), got {resamples}.")
     targets = targets_of(examples)
+    indices = bootstrap_indices(len(examples), resamples) if resamples else None
     lexical = tfidf if tfidf is not None else saved_baseline(classifier)
     modes: dict[str, dict[str, Any]] = {}
     predictions: dict[str, list[list[str]]] = {}
@@ -78,17 +93,29 @@ def evaluate_examples(
         paragraphs = [e.paragraph(use) for e in examples]
         logits = classifier.encoder_logits(paragraphs, batch_size=batch_size, use_headings=use)
         results: dict[str, Any] = {}
+        decided: dict[str, np.ndarray] = {}
         full = classifier.proba_from_logits(logits, paragraphs, use_headings=use)
         full_labels = classifier.decide(full)
-        results["risklens"] = multilabel_metrics(targets, _hot(full_labels), full)
+        decided["risklens"] = _hot(full_labels)
+        results["risklens"] = multilabel_metrics(targets, decided["risklens"], full)
         predictions[mode] = full_labels
         if classifier.fusion is not None:
             enc = classifier.proba_from_logits(logits, paragraphs, use_headings=use, component="encoder")
-            results["encoder"] = multilabel_metrics(targets, _hot(classifier.decide(enc, "encoder")), enc)
+            decided["encoder"] = _hot(classifier.decide(enc, "encoder"))
+            results["encoder"] = multilabel_metrics(targets, decided["encoder"], enc)
         if lexical is not None:
             probs = lexical.predict_proba([lexical_text(p, use) for p in paragraphs])
-            results["tfidf"] = multilabel_metrics(targets, probs >= lexical.cutoffs()[None, :], probs)
-        results["rules"] = multilabel_metrics(targets, rule_predictions(examples, use))
+            decided["tfidf"] = (probs >= lexical.cutoffs()[None, :]).astype(float)
+            results["tfidf"] = multilabel_metrics(targets, decided["tfidf"], probs)
+        decided["rules"] = rule_predictions(examples, use)
+        results["rules"] = multilabel_metrics(targets, decided["rules"])
+        if indices is not None:
+            for name, hot in decided.items():
+                results[name]["ci95"] = bootstrap_interval(targets, hot, indices)
+            results["risklens"]["vs"] = {
+                name: paired_bootstrap(targets, decided["risklens"], hot, indices)
+                for name, hot in decided.items() if name != "risklens"
+            }
         modes[mode] = results
     info = classifier.info()
     return {
@@ -153,6 +180,7 @@ def to_markdown(report: dict[str, Any]) -> str:
                 f"{m['samples_f1']:.3f} | {m['exact_match']:.3f} | {m['group_micro_f1']:.3f} | {ece} | "
                 f"{m['tp']} / {m['fp']} / {m['fn']} |"
             )
+    lines += uncertainty_lines(report)
     for mode, systems in report["modes"].items():
         names = list(systems)
         lines += ["", f"## Per leaf, {MODE_TITLES[mode]}", "",
@@ -172,3 +200,24 @@ def to_markdown(report: dict[str, Any]) -> str:
             cells = " | ".join(f"{systems[n]['per_group'][group]['f1']:.2f}" for n in names)
             lines.append(f"| {group} | {support} | {cells} |")
     return "\n".join(lines) + "\n"
+
+
+def uncertainty_lines(report: dict[str, Any]) -> list[str]:
+    """Markdown: bootstrap intervals per system and the paired comparisons of the pipeline."""
+    first = next(iter(report["modes"].values()))
+    if "ci95" not in first.get("risklens", {}):
+        return []
+    lines = ["", "## How sure", "", "| mode | system | micro-F1 (95% CI) | macro-F1 (95% CI) | "
+             "RiskLens − system, micro (95% CI) | share of resamples RiskLens is ahead, micro / macro |",
+             "|---|---|---|---|---|---|"]
+    for mode, systems in report["modes"].items():
+        vs = systems["risklens"].get("vs", {})
+        for name, m in systems.items():
+            lo, hi = m["ci95"]["micro_f1"]
+            mlo, mhi = m["ci95"]["macro_f1"]
+            cmp = vs.get(name)
+            diff = f"{cmp['micro_f1_diff'][0]:+.3f} … {cmp['micro_f1_diff'][1]:+.3f}" if cmp else "—"
+            share = f"{cmp['micro_f1_share_better']:.2f} / {cmp['macro_f1_share_better']:.2f}" if cmp else "—"
+            lines.append(f"| {MODE_TITLES[mode]} | {SYSTEM_TITLES.get(name, name)} | {m['micro_f1']:.3f} "
+                         f"({lo:.3f}–{hi:.3f}) | {m['macro_f1']:.3f} ({mlo:.3f}–{mhi:.3f}) | {diff} | {share} |")
+    return lines

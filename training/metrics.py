@@ -92,3 +92,76 @@ def multilabel_metrics(
     if probs is not None:
         out["ece"] = round(expected_calibration_error(np.asarray(probs), y_true), 4)
     return out
+
+
+def _cell_counts(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    y_true = (np.asarray(y_true) >= 0.5).astype(float)
+    y_pred = (np.asarray(y_pred) >= 0.5).astype(float)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} differ in shape.")
+    return y_true * y_pred, (1 - y_true) * y_pred, y_true * (1 - y_pred)
+
+
+def _f1_of_sums(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Micro- and macro-F1 for each row of (B, L) summed counts (macro over leaves with support)."""
+    denominator = 2 * tp + fp + fn
+    with np.errstate(invalid="ignore", divide="ignore"):
+        micro = np.where(denominator.sum(axis=1) > 0, 2 * tp.sum(axis=1) / denominator.sum(axis=1), 0.0)
+        per_leaf = np.where(denominator > 0, 2 * tp / denominator, 0.0)
+    present = (tp + fn) > 0
+    macro = np.where(present.any(axis=1), (per_leaf * present).sum(axis=1) / np.maximum(present.sum(axis=1), 1), 0.0)
+    return micro, macro
+
+
+def _resampled_f1(
+    y_true: np.ndarray, y_pred: np.ndarray, indices: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    tp, fp, fn = _cell_counts(y_true, y_pred)
+    micro, macro = [], []
+    for start in range(0, len(indices), 250):  # bounded memory: 250 x n x L cells at a time
+        rows = indices[start : start + 250]
+        m, a = _f1_of_sums(tp[rows].sum(axis=1), fp[rows].sum(axis=1), fn[rows].sum(axis=1))
+        micro.append(m)
+        macro.append(a)
+    return np.concatenate(micro), np.concatenate(macro)
+
+
+def bootstrap_indices(n: int, resamples: int = 1000, seed: int = 0) -> np.ndarray:
+    """(resamples, n) paragraph indices drawn with replacement, reproducibly."""
+    if n < 1:
+        raise ValueError("bootstrap needs at least one paragraph.")
+    return np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+
+
+def bootstrap_interval(
+    y_true: np.ndarray, y_pred: np.ndarray, indices: np.ndarray, level: float = 0.95
+) -> dict[str, list[float]]:
+    """Percentile bootstrap interval of micro- and macro-F1, resampling whole paragraphs.
+
+    A test split of a few hundred paragraphs moves micro-F1 by a couple of points from one
+    sample to the next; the interval says how far apart two figures must be to mean anything.
+    """
+    micro, macro = _resampled_f1(y_true, y_pred, indices)
+    tail = (1 - level) / 2 * 100
+    return {
+        "micro_f1": [round(float(np.percentile(micro, tail)), 4), round(float(np.percentile(micro, 100 - tail)), 4)],
+        "macro_f1": [round(float(np.percentile(macro, tail)), 4), round(float(np.percentile(macro, 100 - tail)), 4)],
+    }
+
+
+def paired_bootstrap(
+    y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray, indices: np.ndarray, level: float = 0.95
+) -> dict[str, Any]:
+    """How sure is "A beats B"? Both systems scored on the same resampled paragraphs.
+
+    Returns the interval of the micro- and macro-F1 differences (A − B) and the share of
+    resamples in which A scores higher.
+    """
+    micro_a, macro_a = _resampled_f1(y_true, pred_a, indices)
+    micro_b, macro_b = _resampled_f1(y_true, pred_b, indices)
+    tail = (1 - level) / 2 * 100
+    out: dict[str, Any] = {}
+    for name, diff in (("micro_f1", micro_a - micro_b), ("macro_f1", macro_a - macro_b)):
+        out[f"{name}_diff"] = [round(float(np.percentile(diff, tail)), 4), round(float(np.percentile(diff, 100 - tail)), 4)]
+        out[f"{name}_share_better"] = round(float((diff > 0).mean()), 4)
+    return out
