@@ -13,7 +13,7 @@ from typing import Any
 from model.meta import ModelMeta
 from training.config import TrainConfig
 from training.data import Splits
-from training.evaluate import MODE_TITLES, SYSTEM_TITLES
+from training.evaluate import MODE_TITLES, SYSTEM_TITLES, uncertainty_lines
 
 CARD_FILE = "README.md"
 
@@ -83,6 +83,13 @@ def render_card(
         f"Best epoch {meta.metrics.get('best_epoch')} (gold dev macro-F1, mean of with/without headings). "
         "Full options: `training_config.json`.",
     ]
+    average = meta.metrics.get("weight_average")
+    if average:
+        span = f"{average['epochs'][0]}–{average['epochs'][-1]}"
+        verdict = ("so model-best holds these mean weights" if average["kept"]
+                   else "so model-best is the best single epoch")
+        lines += ["", f"Weight averaging: the mean weights of epochs {span} scored {average['score']} on dev against "
+                      f"{average['best_single_epoch_score']} for the best single epoch, {verdict}."]
     history = meta.metrics.get("dev_history") or []
     if history:
         minutes = sum(float(h.get("seconds") or 0) for h in history) / 60
@@ -101,7 +108,9 @@ def render_card(
                 ece = f"{m['ece']:.3f}" if "ece" in m else "—"
                 lines.append(f"| {MODE_TITLES[mode]} | {SYSTEM_TITLES.get(name, name)} | {m['micro_f1']:.3f} | "
                              f"{m['macro_f1']:.3f} | {m['samples_f1']:.3f} | {m['exact_match']:.3f} | {ece} |")
-        lines += ["", report["conventions"], "", "## Weaknesses", ""]
+        lines += ["", report["conventions"]]
+        lines += uncertainty_lines(report)
+        lines += ["", "## Weaknesses", ""]
         lines += weaknesses(report)
     if benchmark:
         lines += ["", "## Speed", "", f"`risklens benchmark predict` on {benchmark.get('paragraphs')} real paragraphs "

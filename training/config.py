@@ -51,6 +51,7 @@ class TrainConfig:
     patience: int = 3  # epochs without dev macro-F1 gain before stopping
     time_budget_minutes: float = 45.0  # stop starting new epochs after this much training time
     train_precision: str = "fp32"  # "bf16": forward and backward under bf16 autocast (weights and loss stay fp32)
+    average_last: int = 0  # also try the mean weights of the last K epochs (0 = off); kept as best if dev says so
     # --- calibration and fusion
     threshold_prior_weight: float = 4.0  # pseudo-count pulling tuned thresholds toward 0.5
     threshold_min: float = 0.2  # thresholds never go below this
@@ -88,6 +89,7 @@ class TrainConfig:
             ("patience", self.patience >= 1, "an int >= 1"),
             ("time_budget_minutes", self.time_budget_minutes > 0, "a float > 0"),
             ("train_precision", self.train_precision in ("fp32", "bf16"), "'fp32' or 'bf16'"),
+            ("average_last", self.average_last == 0 or 2 <= self.average_last <= 10, "0 (off) or an int in [2, 10]"),
             ("threshold_prior_weight", self.threshold_prior_weight >= 0, "a float >= 0"),
             ("threshold_min", 0 < self.threshold_min <= 0.5, "a float in (0, 0.5]"),
             ("threshold_max", 0.5 <= self.threshold_max < 1, "a float in [0.5, 1)"),

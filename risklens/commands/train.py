@@ -36,6 +36,7 @@ OPTIONS: dict[str, tuple[str, type]] = {
     "--patience": ("patience", int),
     "--time-budget": ("time_budget_minutes", float),
     "--train-precision": ("train_precision", str),
+    "--average-last": ("average_last", int),
     "--seed": ("seed", int),
     "--threads": ("num_threads", int),
     "--name": ("name", str),

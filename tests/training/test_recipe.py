@@ -6,13 +6,21 @@ import random
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from labels.taxonomy import LABELS
 from training.card import render_card, training_command
-from training.config import TrainConfig
+from training.config import ConfigError, TrainConfig
 from training.data import load_dataset_dir
-from training.loop import _train_step, build_classifier, init_bias_from_prior
+from training.loop import (
+    _float_state,
+    _train_step,
+    _try_weight_average,
+    average_states,
+    build_classifier,
+    init_bias_from_prior,
+)
 
 
 def test_freezing_keeps_embeddings_and_lower_layers_fixed(tiny_base: Path) -> None:
@@ -84,3 +92,35 @@ def test_tfidf_baseline_is_tuned_on_dev(tiny_dataset: Path) -> None:
     assert model.class_thresholds_.shape == (len(LABELS),)
     untuned, _ = fit_tfidf_baseline(splits.train, None, max_features=500)
     assert not hasattr(untuned, "class_thresholds_")
+
+
+def test_average_states_is_the_elementwise_mean_and_checks_keys() -> None:
+    a = {"w": torch.tensor([1.0, 2.0]), "b": torch.tensor([0.0])}
+    b = {"w": torch.tensor([3.0, 6.0]), "b": torch.tensor([1.0])}
+    mean = average_states([a, b])
+    assert torch.equal(mean["w"], torch.tensor([2.0, 4.0])) and torch.equal(mean["b"], torch.tensor([0.5]))
+    with pytest.raises(ValueError, match="other keys"):
+        average_states([a, {"w": torch.tensor([1.0, 1.0])}])
+    with pytest.raises(ConfigError, match="average_last"):
+        TrainConfig(data="d", base_model="b", out="o", average_last=1)
+
+
+def test_weight_average_is_kept_only_when_dev_prefers_it(tiny_base: Path, tiny_dataset: Path) -> None:
+    config = TrainConfig(data=str(tiny_dataset), base_model=str(tiny_base), out="o", max_length=48, stride=8,
+                         average_last=2)
+    classifier = build_classifier(config)
+    dev = load_dataset_dir(tiny_dataset).dev
+    earlier = _float_state(classifier.model)
+    with torch.no_grad():
+        classifier.model.classifier.weight.add_(0.5)  # "the last epoch" moved the head
+    last = _float_state(classifier.model)
+    expected = (earlier["classifier.weight"] + last["classifier.weight"]) / 2
+
+    refused = _try_weight_average(classifier, [earlier, last], dev, config, best_score=2.0, last_epoch=5)
+    assert refused is not None and refused["kept"] is False and refused["epochs"] == [4, 5]
+    assert torch.equal(classifier.model.classifier.weight, last["classifier.weight"])  # last weights restored
+
+    kept = _try_weight_average(classifier, [earlier, last], dev, config, best_score=-1.0, last_epoch=5)
+    assert kept is not None and kept["kept"] is True
+    assert torch.allclose(classifier.model.classifier.weight, expected)
+    assert _try_weight_average(classifier, [last], dev, config, best_score=-1.0, last_epoch=5) is None

@@ -19,7 +19,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory, tiny_base: Path, tiny_data
     out = tmp_path_factory.mktemp("run") / "run"
     config = TrainConfig(data=str(tiny_dataset), base_model=str(tiny_base), out=str(out), epochs=2,
                          batch_size=4, max_length=48, stride=8, silver_per_epoch=3,
-                         tfidf_max_features=500, save_dtype="float32", num_threads=1)
+                         tfidf_max_features=500, save_dtype="float32", num_threads=1, average_last=2)
     steps: list[tuple[int, int]] = []
     result = train(config, progress=lambda step, total: steps.append((step, total)))
     assert steps and steps[-1][0] == steps[-1][1]
@@ -40,6 +40,11 @@ def test_training_writes_best_and_last_models_with_config_and_log(trained: Train
     assert {"heading", "text"} == set(trained.test_metrics["modes"])
     assert (trained.out_dir / "test-report.md").is_file()
     assert "test" in RiskClassifier.from_pretrained(trained.best_dir).meta.metrics
+    average = RiskClassifier.from_pretrained(trained.best_dir).meta.metrics["weight_average"]
+    assert average["epochs"] == [1, 2] and average["kept"] == (trained.best_epoch == 2 and average["score"] >
+                                                               average["best_single_epoch_score"])
+    assert "weight_average" not in RiskClassifier.from_pretrained(trained.last_dir).meta.metrics
+    assert "Weight averaging: the mean weights of epochs 1–2" in (trained.best_dir / "README.md").read_text("utf-8")
 
 
 def test_evaluation_reports_every_system_in_both_modes(trained: TrainResult, tiny_jsonl: Path) -> None:
@@ -49,8 +54,17 @@ def test_evaluation_reports_every_system_in_both_modes(trained: TrainResult, tin
         assert "ece" in report["modes"][mode]["risklens"]
     # the heading rules reproduce these headings' labels, except the generic intro heading
     assert report["modes"]["heading"]["rules"]["micro_f1"] > 0.9
+    for mode in ("heading", "text"):
+        systems = report["modes"][mode]
+        for name, m in systems.items():
+            lo, hi = m["ci95"]["micro_f1"]
+            assert lo <= m["micro_f1"] <= hi, (mode, name)
+        assert set(systems["risklens"]["vs"]) == set(systems) - {"risklens"}
     markdown = to_markdown(report)
     assert "| heading + text | RiskLens (shipped pipeline) |" in markdown and "## Per leaf, text only" in markdown
+    assert "## How sure" in markdown
+    quiet = evaluate_examples(RiskClassifier.from_pretrained(trained.best_dir), read_jsonl(tiny_jsonl), resamples=0)
+    assert "ci95" not in quiet["modes"]["heading"]["risklens"] and "## How sure" not in to_markdown(quiet)
 
 
 def test_cli_evaluate_and_predict(trained: TrainResult, tiny_jsonl: Path, tmp_path: Path,
