@@ -26,9 +26,10 @@ from model.tfidf import TfidfOvR
 from training.data import Example, targets_of
 from training.metrics import (
     bootstrap_indices,
-    bootstrap_interval,
+    compare_resampled,
+    interval_of,
     multilabel_metrics,
-    paired_bootstrap,
+    resampled_f1,
 )
 
 MODES = ("heading", "text")
@@ -110,11 +111,12 @@ def evaluate_examples(
         decided["rules"] = rule_predictions(examples, use)
         results["rules"] = multilabel_metrics(targets, decided["rules"])
         if indices is not None:
-            for name, hot in decided.items():
-                results[name]["ci95"] = bootstrap_interval(targets, hot, indices)
+            resampled = {name: resampled_f1(targets, hot, indices) for name, hot in decided.items()}
+            for name, scores in resampled.items():
+                results[name]["ci95"] = interval_of(scores)
             results["risklens"]["vs"] = {
-                name: paired_bootstrap(targets, decided["risklens"], hot, indices)
-                for name, hot in decided.items() if name != "risklens"
+                name: compare_resampled(resampled["risklens"], scores)
+                for name, scores in resampled.items() if name != "risklens"
             }
         modes[mode] = results
     info = classifier.info()

@@ -65,14 +65,20 @@ def samples_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(np.mean(scores)) if scores else 0.0
 
 
-def multilabel_metrics(
-    y_true: np.ndarray, y_pred: np.ndarray, probs: np.ndarray | None = None
-) -> dict[str, Any]:
-    """All headline metrics for one (model, mode): leaves, groups, exact match, ECE."""
+def _binarise(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """0/1 float matrices of equal shape (ValueError naming both shapes otherwise)."""
     y_true = (np.asarray(y_true) >= 0.5).astype(float)
     y_pred = (np.asarray(y_pred) >= 0.5).astype(float)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} differ in shape.")
+    return y_true, y_pred
+
+
+def multilabel_metrics(
+    y_true: np.ndarray, y_pred: np.ndarray, probs: np.ndarray | None = None
+) -> dict[str, Any]:
+    """All headline metrics for one (model, mode): leaves, groups, exact match, ECE."""
+    y_true, y_pred = _binarise(y_true, y_pred)
     leaves = _table(y_true, y_pred, LABELS)
     groups = _table(group_matrix(y_true), group_matrix(y_pred), GROUPS)
     out: dict[str, Any] = {
@@ -95,10 +101,7 @@ def multilabel_metrics(
 
 
 def _cell_counts(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    y_true = (np.asarray(y_true) >= 0.5).astype(float)
-    y_pred = (np.asarray(y_pred) >= 0.5).astype(float)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} differ in shape.")
+    y_true, y_pred = _binarise(y_true, y_pred)
     return y_true * y_pred, (1 - y_true) * y_pred, y_true * (1 - y_pred)
 
 
@@ -113,9 +116,18 @@ def _f1_of_sums(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> tuple[np.ndar
     return micro, macro
 
 
-def _resampled_f1(
-    y_true: np.ndarray, y_pred: np.ndarray, indices: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def bootstrap_indices(n: int, resamples: int = 1000, seed: int = 0) -> np.ndarray:
+    """(resamples, n) paragraph indices drawn with replacement, reproducibly."""
+    if n < 1:
+        raise ValueError("bootstrap needs at least one paragraph.")
+    return np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+
+
+def resampled_f1(y_true: np.ndarray, y_pred: np.ndarray, indices: np.ndarray) -> dict[str, np.ndarray]:
+    """Micro- and macro-F1 of one system on every resample (rows of ``indices``).
+
+    Computed once per system, these feed both its interval and its paired comparisons.
+    """
     tp, fp, fn = _cell_counts(y_true, y_pred)
     micro, macro = [], []
     for start in range(0, len(indices), 250):  # bounded memory: 250 x n x L cells at a time
@@ -123,14 +135,29 @@ def _resampled_f1(
         m, a = _f1_of_sums(tp[rows].sum(axis=1), fp[rows].sum(axis=1), fn[rows].sum(axis=1))
         micro.append(m)
         macro.append(a)
-    return np.concatenate(micro), np.concatenate(macro)
+    return {"micro_f1": np.concatenate(micro), "macro_f1": np.concatenate(macro)}
 
 
-def bootstrap_indices(n: int, resamples: int = 1000, seed: int = 0) -> np.ndarray:
-    """(resamples, n) paragraph indices drawn with replacement, reproducibly."""
-    if n < 1:
-        raise ValueError("bootstrap needs at least one paragraph.")
-    return np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+def _percentile_range(values: np.ndarray, level: float) -> list[float]:
+    tail = (1 - level) / 2 * 100
+    return [round(float(np.percentile(values, tail)), 4), round(float(np.percentile(values, 100 - tail)), 4)]
+
+
+def interval_of(scores: dict[str, np.ndarray], level: float = 0.95) -> dict[str, list[float]]:
+    """Percentile interval of each metric in ``resampled_f1`` output."""
+    return {name: _percentile_range(values, level) for name, values in scores.items()}
+
+
+def compare_resampled(
+    scores_a: dict[str, np.ndarray], scores_b: dict[str, np.ndarray], level: float = 0.95
+) -> dict[str, Any]:
+    """Interval of the differences (A − B) and the share of resamples in which A scores higher."""
+    out: dict[str, Any] = {}
+    for name in scores_a:
+        diff = scores_a[name] - scores_b[name]
+        out[f"{name}_diff"] = _percentile_range(diff, level)
+        out[f"{name}_share_better"] = round(float((diff > 0).mean()), 4)
+    return out
 
 
 def bootstrap_interval(
@@ -141,12 +168,7 @@ def bootstrap_interval(
     A test split of a few hundred paragraphs moves micro-F1 by a couple of points from one
     sample to the next; the interval says how far apart two figures must be to mean anything.
     """
-    micro, macro = _resampled_f1(y_true, y_pred, indices)
-    tail = (1 - level) / 2 * 100
-    return {
-        "micro_f1": [round(float(np.percentile(micro, tail)), 4), round(float(np.percentile(micro, 100 - tail)), 4)],
-        "macro_f1": [round(float(np.percentile(macro, tail)), 4), round(float(np.percentile(macro, 100 - tail)), 4)],
-    }
+    return interval_of(resampled_f1(y_true, y_pred, indices), level)
 
 
 def paired_bootstrap(
@@ -157,11 +179,4 @@ def paired_bootstrap(
     Returns the interval of the micro- and macro-F1 differences (A − B) and the share of
     resamples in which A scores higher.
     """
-    micro_a, macro_a = _resampled_f1(y_true, pred_a, indices)
-    micro_b, macro_b = _resampled_f1(y_true, pred_b, indices)
-    tail = (1 - level) / 2 * 100
-    out: dict[str, Any] = {}
-    for name, diff in (("micro_f1", micro_a - micro_b), ("macro_f1", macro_a - macro_b)):
-        out[f"{name}_diff"] = [round(float(np.percentile(diff, tail)), 4), round(float(np.percentile(diff, 100 - tail)), 4)]
-        out[f"{name}_share_better"] = round(float((diff > 0).mean()), 4)
-    return out
+    return compare_resampled(resampled_f1(y_true, pred_a, indices), resampled_f1(y_true, pred_b, indices), level)
