@@ -183,16 +183,35 @@ def silver_report_markdown(data_dir: Path, corpus_root: Path, records: list[Anno
     ])
 
 
-def agreement_report(data_dir: Path) -> dict[str, Any]:
-    second_path = data_dir / SECOND_ANNOTATOR_FILE
+def agreement_report(data_dir: Path, second: Path | None = None, split: str | None = None) -> dict[str, Any]:
+    """Agreement of the gold labels with an independent second annotation.
+
+    ``second`` is a stand-off file of second labels (default ``agreement/second.jsonl``
+    under ``data_dir``; a relative path is read from ``data_dir`` too); ``split`` keeps only
+    gold records of that split, so the test split's label quality can be read on its own.
+    """
+    second_path = data_dir / (second or SECOND_ANNOTATOR_FILE)
     if not second_path.is_file():
-        raise UserError(f"{second_path} not found: no double-annotated set to compare.")
-    primary = {r.id: r.labels for r in _load(data_dir) if r.kind == "gold"}
-    second = {r.id: r.labels for r in read_annotations(second_path)}
-    missing = sorted(set(second) - set(primary))
+        raise UserError(
+            f"{second_path} not found: no double-annotated set to compare; "
+            f"pass --second with a file under {data_dir / 'agreement'}."
+        )
+    gold = [r for r in _load(data_dir) if r.kind == "gold"]
+    primary = {r.id: r.labels for r in gold if split is None or r.split == split}
+    try:
+        records = read_annotations(second_path)
+    except AnnotationError as exc:
+        raise UserError(str(exc)) from None
+    missing = sorted({r.id for r in records} - {r.id for r in gold})
     if missing:
         raise UserError(f"{second_path}: ids not in the gold set: {', '.join(missing[:5])}")
-    return agreement(primary, second).to_json()
+    second_labels = {r.id: r.labels for r in records if r.id in primary}
+    if not second_labels:
+        raise UserError(f"{second_path}: no record of split {split!r} to compare; pick another --split.")
+    report = agreement(primary, second_labels).to_json()
+    report["second"] = str(second_path)
+    report["split"] = split or "all"
+    return report
 
 
 def export_label_studio(data_dir: Path, corpus_root: Path, out: Path, split: str | None, kind: str) -> int:

@@ -50,6 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     agree = sub.add_parser("agreement", help="inter-annotator agreement on the double-annotated set")
     _common(agree, corpus=False)
+    agree.add_argument(
+        "--second", type=Path, default=None,
+        help="second annotation, relative to --data (default: agreement/second.jsonl)",
+    )
+    agree.add_argument("--split", choices=("train", "dev", "test"), default=None, help="only this split's gold records")
 
     export = sub.add_parser("export-ls", help="export records as Label Studio tasks")
     _common(export)
@@ -88,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         if action == "silver":
             return workflow.silver(args.data, args.corpus, args.out or args.data / "silver.jsonl", args.report)
         if action == "agreement":
-            print(json.dumps(workflow.agreement_report(args.data), ensure_ascii=False, indent=1))
+            print(json.dumps(workflow.agreement_report(args.data, args.second, args.split), ensure_ascii=False, indent=1))
             return 0
         if action == "export-ls":
             return workflow.export_label_studio(args.data, args.corpus, args.out, args.split, args.kind)

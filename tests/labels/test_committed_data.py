@@ -83,3 +83,14 @@ def test_every_risk_paragraph_of_the_cloudwalk_seeds_is_gold(shared_dir: Path, s
     gold = {(r.doc, r.start, r.end) for r in load_all(DATA) if r.kind == "gold"}
     missing = [h.heading for h in harvested if (h.doc, h.start, h.end) not in gold]
     assert harvested and missing == []
+
+
+def test_blind_second_annotation_covers_the_whole_test_split() -> None:
+    """agreement/test-blind.jsonl: every test paragraph, anchored exactly like its gold record."""
+    blind = {r.id: r for r in read_annotations(DATA / "agreement" / "test-blind.jsonl")}
+    gold = {r.id: r for r in load_all(DATA) if r.kind == "gold" and r.split == "test"}
+    assert set(blind) == set(gold)
+    for rid, record in blind.items():
+        anchor = (gold[rid].doc, gold[rid].start, gold[rid].end, gold[rid].text_hash)
+        assert (record.doc, record.start, record.end, record.text_hash) == anchor, rid
+        assert record.annotator != gold[rid].annotator
