@@ -67,3 +67,16 @@ def agreement(first: Mapping[str, Sequence[str]], second: Mapping[str, Sequence[
             }
     micro = 2 * tp / (2 * tp + fp + fn) if (tp + fp + fn) else 1.0
     return Agreement(items=len(ids), exact=exact, micro_f1=micro, per_label=per_label)
+
+
+def majority(label_sets: Sequence[Sequence[str]]) -> list[str]:
+    """Per-leaf majority of an odd number of independent annotations, in taxonomy order.
+
+    Used to settle a paragraph two annotators disagree on with a third, blind annotation:
+    a leaf stays when more than half of the annotators gave it, so no single reading —
+    including the adjudicator's — decides alone.
+    """
+    if not label_sets or len(label_sets) % 2 == 0:
+        raise ValueError(f"majority needs an odd number of annotations, got {len(label_sets)}.")
+    need = len(label_sets) // 2 + 1
+    return [label for label in LABELS if sum(label in labels for labels in label_sets) >= need]

@@ -15,3 +15,13 @@ def test_agreement_counts_exact_matches_and_micro_f1() -> None:
     assert result.micro_f1 == pytest.approx(4 / 7)
     assert result.per_label["rd_failure"]["f1"] == 1.0
     assert result.per_label["stock_price"]["f1"] == 0.0
+
+
+def test_majority_keeps_leaves_most_annotators_gave() -> None:
+    from labels.agreement import majority
+
+    votes = [["stock_price", "rd_failure"], ["rd_failure"], ["technology_iteration", "rd_failure", "stock_price"]]
+    assert majority(votes) == ["rd_failure", "stock_price"]  # taxonomy order
+    assert majority([["rd_failure"], [], []]) == []
+    with pytest.raises(ValueError, match="odd number"):
+        majority([["rd_failure"], []])
