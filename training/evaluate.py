@@ -13,7 +13,7 @@ Rows of the report, per input mode:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,12 +73,16 @@ def evaluate_examples(
     tfidf: TfidfOvR | None = None,
     data_name: str = "",
     resamples: int = 1000,
+    compare: Mapping[str, RiskClassifier] | None = None,
 ) -> dict[str, Any]:
     """Metrics of the classifier, the encoder alone and both baselines, in both modes.
 
     With ``resamples`` > 0 every system gets a bootstrap interval (``ci95``) and the shipped
     pipeline a paired comparison with each other system (``vs``), so a gap of a point or
-    two on a small test split is not read as a win it may not be.
+    two on a small test split is not read as a win it may not be. ``compare`` adds other
+    models' full pipelines as systems ``model:NAME`` — the paired bootstrap then says how
+    often the candidate beats them on the same resamples, which is what a decision to
+    replace a shipped model needs.
     """
     if not examples:
         raise ValueError("evaluation needs at least one labelled paragraph.")
@@ -110,6 +114,10 @@ def evaluate_examples(
             results["tfidf"] = multilabel_metrics(targets, decided["tfidf"], probs)
         decided["rules"] = rule_predictions(examples, use)
         results["rules"] = multilabel_metrics(targets, decided["rules"])
+        for name, other in (compare or {}).items():
+            probs = other.predict_proba(paragraphs, batch_size=batch_size, use_headings=use)
+            decided[f"model:{name}"] = _hot(other.decide(probs))
+            results[f"model:{name}"] = multilabel_metrics(targets, decided[f"model:{name}"], probs)
         if indices is not None:
             resampled = {name: resampled_f1(targets, hot, indices) for name, hot in decided.items()}
             for name, scores in resampled.items():

@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from model.meta import PRECISIONS
+from model.meta import PRECISIONS, Precision
+
+if TYPE_CHECKING:
+    from model.classifier import RiskClassifier
 
 HELP = "evaluate a model on labelled JSONL with and without headings, beside both baselines"
 DESCRIPTION = """Evaluate a classifier on labelled paragraphs (TAXONOMY.md JSONL with "labels").
@@ -16,6 +20,8 @@ calibration error, with headings and text only, for the shipped pipeline, the en
 alone, TF-IDF + logistic regression and the silver rule table. Writes OUT.json and OUT.md
 and prints the Markdown. Every figure gets a 95% bootstrap interval over paragraphs, and
 the pipeline a paired comparison with each other system (--bootstrap 0 turns this off).
+--compare-model DIR adds another model as a system, e.g. to judge a new run against the
+shipped model on the same resamples.
 
   risklens evaluate --data test.jsonl --out reports/test
 """
@@ -34,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="how the encoder runs (default: bf16 where the CPU supports it, else fp32)")
     parser.add_argument("--bootstrap", type=int, default=1000, metavar="N",
                         help="bootstrap resamples for the 95%% intervals (default 1000; 0 = none)")
+    parser.add_argument("--compare-model", type=Path, action="append", default=[], metavar="DIR",
+                        help="another model directory to score beside it, with a paired bootstrap "
+                             "(repeatable; e.g. the shipped model when judging a new run)")
     parser.add_argument("--quiet", action="store_true", help="do not print the Markdown report")
 
 
@@ -47,8 +56,9 @@ def run(args: argparse.Namespace) -> int:
         examples = read_jsonl(args.data)
         classifier = RiskClassifier.from_pretrained(resolve_model_dir(args.model), precision=args.precision)
         tfidf = _baseline(args.baseline_train) if args.baseline_train else None
+        compare = _compare_models(args.compare_model, args.precision)
         report = evaluate_examples(classifier, examples, batch_size=args.batch_size, tfidf=tfidf,
-                                   data_name=str(args.data), resamples=args.bootstrap)
+                                   data_name=str(args.data), resamples=args.bootstrap, compare=compare)
     except (DataError, FileNotFoundError, ValueError) as exc:
         print(f"risklens evaluate: {exc}", file=sys.stderr)
         return 2
@@ -57,6 +67,23 @@ def run(args: argparse.Namespace) -> int:
         print(to_markdown(report))
     print(f"risklens evaluate: wrote {json_path} and {md_path}", file=sys.stderr)
     return 0
+
+
+def _compare_models(dirs: list[Path], precision: Precision) -> dict[str, RiskClassifier]:
+    """Other models by a short unique name (the directory name, numbered when names repeat)."""
+    from model.classifier import RiskClassifier
+
+    out: dict[str, RiskClassifier] = {}
+    for directory in dirs:
+        if not directory.is_dir():
+            raise FileNotFoundError(f"--compare-model {directory}: not a model directory; pass a folder "
+                                    "written by risklens train (model-best/) or save_pretrained.")
+        name = directory.name if directory.name not in ("model-best", "model-last") else \
+            f"{directory.parent.name}/{directory.name}"
+        while name in out:
+            name += "'"
+        out[name] = RiskClassifier.from_pretrained(directory, precision=precision)
+    return out
 
 
 def _baseline(dataset_dir: Path):  # type: ignore[no-untyped-def]

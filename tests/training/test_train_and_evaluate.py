@@ -80,6 +80,27 @@ def test_cli_evaluate_and_predict(trained: TrainResult, tiny_jsonl: Path, tmp_pa
     assert all(len(r["scores"]) == 30 for r in records)
 
 
+def test_compare_model_is_a_system_with_a_paired_bootstrap(trained: TrainResult, tiny_jsonl: Path,
+                                                            tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stem = tmp_path / "cmp"
+    assert main(["evaluate", "--model", str(trained.best_dir), "--data", str(tiny_jsonl), "--out", str(stem),
+                 "--quiet", "--bootstrap", "200", "--compare-model", str(trained.best_dir),
+                 "--compare-model", str(trained.last_dir)]) == 0
+    report = json.loads(stem.with_suffix(".json").read_text("utf-8"))
+    run = trained.best_dir.parent.name
+    for mode in ("heading", "text"):
+        systems = report["modes"][mode]
+        same, last = systems[f"model:{run}/model-best"], systems[f"model:{run}/model-last"]
+        assert same["micro_f1"] == systems["risklens"]["micro_f1"]  # the model against itself
+        assert systems["risklens"]["vs"][f"model:{run}/model-best"]["micro_f1_diff"] == [0.0, 0.0]
+        assert f"model:{run}/model-last" in systems["risklens"]["vs"] and "ci95" in last
+    assert f"model:{run}/model-last" in stem.with_suffix(".md").read_text("utf-8")
+    assert main(["evaluate", "--model", str(trained.best_dir), "--data", str(tiny_jsonl), "--out", str(stem),
+                 "--compare-model", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert "--compare-model" in err and "Traceback" not in err
+
+
 def test_cli_errors_are_one_line(tmp_path: Path, tiny_dataset: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["train", "--data", str(tiny_dataset), "--base-model", str(tmp_path), "--out",
                  str(tmp_path / "o"), "--no-progress"]) == 2
