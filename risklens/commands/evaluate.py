@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _compare_models(dirs: list[Path], precision: Precision) -> dict[str, RiskClassifier]:
-    """Other models by a short unique name (the directory name, numbered when names repeat)."""
+    """Other models by a short unique name: the directory name (run/model-best for run folders), primed when names repeat."""
     from model.classifier import RiskClassifier
 
     out: dict[str, RiskClassifier] = {}
