@@ -7,7 +7,7 @@ For every gold record of ``--split`` whose labels differ from ``--second``, the 
 annotation must exist; the record's labels become the per-leaf majority of the three
 (``labels.agreement.majority``) and ``extra.adjudication`` keeps all three label lists and
 who gave them, so the change is visible and reversible. Other records are written back
-byte for byte. Prints how many records changed.
+byte for byte, and so are records settled by an earlier run. Prints how many records changed.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ def main() -> int:
     out = []
     for record in records:
         other = second.get(record.id)
-        if record.split != args.split or other is None or set(other.labels) == set(record.labels):
+        settled = "adjudication" in record.extra  # a rerun must not overwrite the original votes
+        if record.split != args.split or other is None or settled or set(other.labels) == set(record.labels):
             out.append(record)
             continue
         disputed += 1
