@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from labels.agreement import majority
 from labels.annotations import load_all, read_annotations
 from labels.dataset import build_rows, compute_stats, split_key, validate_splits
 from labels.taxonomy import LABELS
@@ -85,12 +86,37 @@ def test_every_risk_paragraph_of_the_cloudwalk_seeds_is_gold(shared_dir: Path, s
     assert harvested and missing == []
 
 
-def test_blind_second_annotation_covers_the_whole_test_split() -> None:
-    """agreement/test-blind.jsonl: every test paragraph, anchored exactly like its gold record."""
-    blind = {r.id: r for r in read_annotations(DATA / "agreement" / "test-blind.jsonl")}
-    gold = {r.id: r for r in load_all(DATA) if r.kind == "gold" and r.split == "test"}
+@pytest.mark.parametrize("split", ["train", "dev", "test"])
+def test_blind_second_annotation_covers_the_whole_split(split: str) -> None:
+    """agreement/{split}-blind.jsonl: every gold paragraph of the split, anchored exactly like its gold record."""
+    blind = {r.id: r for r in read_annotations(DATA / "agreement" / f"{split}-blind.jsonl")}
+    gold = {r.id: r for r in load_all(DATA) if r.kind == "gold" and r.split == split}
     assert set(blind) == set(gold)
     for rid, record in blind.items():
         anchor = (gold[rid].doc, gold[rid].start, gold[rid].end, gold[rid].text_hash)
         assert (record.doc, record.start, record.end, record.text_hash) == anchor, rid
         assert record.annotator != gold[rid].annotator
+
+
+@pytest.mark.parametrize("split", ["train", "dev"])
+def test_every_dispute_of_an_adjudicated_split_is_settled_by_majority(split: str) -> None:
+    """Where gold's first annotation and the blind one differ, gold holds the three-vote majority.
+
+    Test labels are never adjudicated (they stay as first annotated); train and dev are.
+    """
+    blind = {r.id: r for r in read_annotations(DATA / "agreement" / f"{split}-blind.jsonl")}
+    third = {r.id: r for r in read_annotations(DATA / "agreement" / f"{split}-third.jsonl")}
+    settled = 0
+    for record in load_all(DATA):
+        if record.kind != "gold" or record.split != split:
+            continue
+        adjudication = record.extra.get("adjudication")
+        if not isinstance(adjudication, dict):
+            assert set(record.labels) == set(blind[record.id].labels), f"{record.id}: disputed but not adjudicated"
+            continue
+        votes = adjudication["votes"]
+        assert blind[record.id].annotator in votes and third[record.id].annotator in votes, record.id
+        assert list(votes[third[record.id].annotator]) == list(third[record.id].labels), record.id
+        assert list(record.labels) == majority(list(votes.values())), record.id
+        settled += 1
+    assert settled > 0
