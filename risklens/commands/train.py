@@ -30,6 +30,7 @@ OPTIONS: dict[str, tuple[str, type]] = {
     "--max-length": ("max_length", int),
     "--stride": ("stride", int),
     "--heading-dropout": ("heading_dropout", float),
+    "--freeze-layers": ("freeze_layers", int),
     "--silver-weight": ("silver_weight", float),
     "--silver-per-epoch": ("silver_per_epoch", int),
     "--pos-weight": ("pos_weight", float),
