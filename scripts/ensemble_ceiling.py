@@ -83,25 +83,25 @@ def main() -> int:
     logits = {m: cached_logits(m, dev, test, args.cache) for m in args.models}
     dev_paragraphs = [e.paragraph() for e in dev]
     test_paragraphs = [e.paragraph() for e in test]
-    test_targets = targets_of(test)
+    dev_targets, test_targets = targets_of(dev), targets_of(test)
     for size in range(1, len(args.models) + 1):
         for combo in itertools.combinations(args.models, size):
             mean = {key: np.mean([logits[m][key] for m in combo], axis=0) for key in KEYS}
             fusion = FusionHead()
             fusion.tfidf = tfidf
             cal = calibrate(
-                mean["dev_head"], mean["dev_text"], dev_paragraphs, targets_of(dev), fusion=fusion
+                mean["dev_head"], mean["dev_text"], dev_paragraphs, dev_targets, fusion=fusion
             )
             row: dict[str, object] = {"models": [str(m) for m in combo]}
             row["fused"] = cal.fusion is not None
+            cut = np.array([cal.thresholds[label] for label in LABELS])  # the encoder's when unfused
             for mode, key in (("heading", "test_head"), ("text", "test_text")):
                 scaled = mean[key] / cal.temperature
                 if cal.fusion is not None:
                     probs = cal.fusion.predict_proba(scaled, test_paragraphs, mode == "heading")
-                    cut = cal.thresholds
                 else:
-                    probs, cut = sigmoid(scaled), cal.encoder_thresholds
-                predicted = probs >= np.array([cut[label] for label in LABELS])
+                    probs = sigmoid(scaled)
+                predicted = probs >= cut
                 m = multilabel_metrics(test_targets, predicted)
                 row[mode] = {"micro": round(m["micro_f1"], 3), "macro": round(m["macro_f1"], 3)}
             print(json.dumps(row, ensure_ascii=False), flush=True)
