@@ -47,6 +47,7 @@ class TrainConfig:
     max_grad_norm: float = 1.0
     freeze_word_embeddings: bool = True  # the embedding table is most parameters and data is small
     freeze_layers: int = 4  # lowest encoder layers kept frozen (with the embeddings): ~20% faster steps
+    layer_lr_decay: float = 1.0  # encoder layer i trains at learning_rate * decay**(top - i); 1 = one rate for all
     pos_weight: float = 1.0  # BCE weight of positive cells (1 = plain BCE; FINDINGS: >1 over-predicts)
     patience: int = 3  # epochs without dev macro-F1 gain before stopping
     time_budget_minutes: float = 45.0  # stop starting new epochs after this much training time
@@ -85,6 +86,7 @@ class TrainConfig:
             ("warmup_ratio", 0 <= self.warmup_ratio < 1, "a float in [0, 1)"),
             ("max_grad_norm", self.max_grad_norm > 0, "a float > 0"),
             ("freeze_layers", 0 <= self.freeze_layers <= 48, "an int in [0, 48]"),
+            ("layer_lr_decay", 0 < self.layer_lr_decay <= 1, "a float in (0, 1]"),
             ("pos_weight", self.pos_weight > 0, "a float > 0"),
             ("patience", self.patience >= 1, "an int >= 1"),
             ("time_budget_minutes", self.time_budget_minutes > 0, "a float > 0"),

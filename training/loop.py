@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import random
+import re
 import sys
 import time
 from collections import deque
@@ -479,19 +480,40 @@ def _headline(report: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def parameter_learning_rate(name: str, config: TrainConfig, num_layers: int) -> float:
+    """The learning rate of one named parameter: head, or encoder with layer-wise decay.
+
+    With ``layer_lr_decay = d < 1`` the top encoder layer trains at ``learning_rate``, layer
+    ``i`` at ``learning_rate * d**(num_layers - 1 - i)`` and the embeddings one step below
+    layer 0, so the lower, more general layers move less than the task-specific top ones.
+    Names without a layer number (other encoders' extra parts) get the top rate.
+    """
+    if any(part in name for part in ("classifier.", "pooler.")):
+        return config.head_learning_rate
+    decay = config.layer_lr_decay
+    if decay >= 1.0 or num_layers <= 0:
+        return config.learning_rate
+    match = re.search(r"\.layer\.(\d+)\.", name)
+    if match:
+        depth = num_layers - 1 - min(int(match.group(1)), num_layers - 1)
+    elif "embeddings" in name:
+        depth = num_layers
+    else:
+        depth = 0
+    return config.learning_rate * decay**depth
+
+
 def _optimiser(model: Any, config: TrainConfig, total_steps: int) -> tuple[Any, Any]:
-    head_names = ("classifier.", "pooler.")
-    groups: dict[tuple[bool, bool], list[torch.nn.Parameter]] = {}
+    num_layers = int(getattr(model.config, "num_hidden_layers", 0) or 0)
+    groups: dict[tuple[float, bool], list[torch.nn.Parameter]] = {}
     for name, param in model.named_parameters():
         if not param.requires_grad:
             continue
-        is_head = any(part in name for part in head_names)
         no_decay = name.endswith("bias") or "LayerNorm" in name or "layer_norm" in name
-        groups.setdefault((is_head, no_decay), []).append(param)
+        groups.setdefault((parameter_learning_rate(name, config, num_layers), no_decay), []).append(param)
     param_groups = [
-        {"params": params, "lr": config.head_learning_rate if is_head else config.learning_rate,
-         "weight_decay": 0.0 if no_decay else config.weight_decay}
-        for (is_head, no_decay), params in groups.items()
+        {"params": params, "lr": lr, "weight_decay": 0.0 if no_decay else config.weight_decay}
+        for (lr, no_decay), params in groups.items()
     ]
     optimizer = torch.optim.AdamW(param_groups)
     warmup = max(1, int(config.warmup_ratio * total_steps))

@@ -31,6 +31,7 @@ OPTIONS: dict[str, tuple[str, type]] = {
     "--stride": ("stride", int),
     "--heading-dropout": ("heading_dropout", float),
     "--freeze-layers": ("freeze_layers", int),
+    "--layer-lr-decay": ("layer_lr_decay", float),
     "--silver-weight": ("silver_weight", float),
     "--silver-per-epoch": ("silver_per_epoch", int),
     "--pos-weight": ("pos_weight", float),

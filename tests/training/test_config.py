@@ -23,7 +23,8 @@ def test_round_trips_through_dict_and_file(tmp_path: Path) -> None:
     ("option", "value", "expected"),
     [("epochs", 0, "an int >= 1"), ("heading_dropout", 1.5, "a float in \\[0, 1\\]"),
      ("stride", 200, "max_length/2"), ("window_pooling", "sum", "'max' or 'mean'"),
-     ("save_dtype", "int8", "'float16' or 'float32'"), ("data", " ", "must be a path")],
+     ("save_dtype", "int8", "'float16' or 'float32'"), ("data", " ", "must be a path"),
+     ("layer_lr_decay", 0.0, "a float in \\(0, 1\\]")],
 )
 def test_invalid_options_name_the_option_and_the_expectation(option: str, value: object, expected: str) -> None:
     with pytest.raises(ConfigError, match=f"'{option}'.*{expected}"):

@@ -15,11 +15,13 @@ from training.config import ConfigError, TrainConfig
 from training.data import load_dataset_dir
 from training.loop import (
     _float_state,
+    _optimiser,
     _train_step,
     _try_weight_average,
     average_states,
     build_classifier,
     init_bias_from_prior,
+    parameter_learning_rate,
 )
 
 
@@ -31,6 +33,28 @@ def test_freezing_keeps_embeddings_and_lower_layers_fixed(tiny_base: Path) -> No
     assert not any(".layer.0." in name for name in trainable)
     assert any(".layer.1." in name for name in trainable)
     assert {"classifier.weight", "classifier.bias"} <= trainable
+
+
+def test_layer_lr_decay_slows_lower_layers_and_leaves_the_head_alone(tiny_base: Path) -> None:
+    config = TrainConfig(data="d", base_model=str(tiny_base), out="o", freeze_layers=0,
+                         freeze_word_embeddings=False, layer_lr_decay=0.5, learning_rate=8e-5)
+    n = 4
+    rate = lambda name: parameter_learning_rate(name, config, n)  # noqa: E731
+    assert rate("bert.encoder.layer.3.output.dense.weight") == pytest.approx(8e-5)
+    assert rate("bert.encoder.layer.1.attention.self.query.weight") == pytest.approx(2e-5)
+    assert rate("bert.embeddings.position_embeddings.weight") == pytest.approx(8e-5 * 0.5**4)
+    assert rate("classifier.weight") == config.head_learning_rate == rate("bert.pooler.dense.bias")
+    flat = TrainConfig(data="d", base_model=str(tiny_base), out="o")
+    assert parameter_learning_rate("bert.encoder.layer.0.output.dense.weight", flat, n) == flat.learning_rate
+    model = build_classifier(config).model
+    optimizer, _ = _optimiser(model, config, total_steps=10)
+    layers = model.config.num_hidden_layers
+    by_param = {id(p): g["lr"] for g in optimizer.param_groups for p in g["params"]}
+    named = dict(model.named_parameters())
+    top = by_param[id(named[f"bert.encoder.layer.{layers - 1}.output.dense.weight"])]
+    bottom = by_param[id(named["bert.encoder.layer.0.output.dense.weight"])]
+    assert top == pytest.approx(8e-5) and bottom == pytest.approx(8e-5 * 0.5 ** (layers - 1))
+    assert sum(len(g["params"]) for g in optimizer.param_groups) == sum(p.requires_grad for p in model.parameters())
 
 
 def test_output_bias_starts_at_the_label_prior(tiny_base: Path, tiny_dataset: Path) -> None:
