@@ -40,20 +40,28 @@ from model.pooling import collate
 Runner = Callable[[], np.ndarray]
 
 
-def window_runner(clf: RiskClassifier, model: object, windows: list, *, autocast: bool) -> Runner:
-    """Encoder logits of every window, length-sorted batches of 32, as ``predict`` does."""
+def batched_runner(clf: RiskClassifier, windows: list, forward: Callable[[dict[str, torch.Tensor]], np.ndarray]) -> Runner:
+    """Logits of every window through ``forward``, in length-sorted batches of 32 as ``predict`` does."""
     order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
 
     def run() -> np.ndarray:
         out = np.zeros((len(windows), len(clf.labels)))
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
-            for start in range(0, len(order), 32):
-                chunk = order[start : start + 32]
-                batch = collate([windows[i] for i in chunk], clf._pad_id, token_types=clf._token_types)
-                out[chunk] = model(**batch).logits.float().numpy()  # type: ignore[operator]
+        for start in range(0, len(order), 32):
+            chunk = order[start : start + 32]
+            out[chunk] = forward(collate([windows[i] for i in chunk], clf._pad_id, token_types=clf._token_types))
         return out
 
     return run
+
+
+def window_runner(clf: RiskClassifier, model: object, windows: list, *, autocast: bool) -> Runner:
+    """A torch module (plain or compiled) under inference mode, with or without bf16 autocast."""
+
+    def forward(batch: dict[str, torch.Tensor]) -> np.ndarray:
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+            return model(**batch).logits.float().numpy()  # type: ignore[operator]
+
+    return batched_runner(clf, windows, forward)
 
 
 def onnx_runners(clf: RiskClassifier, windows: list, directory: Path) -> dict[str, Runner]:
@@ -79,20 +87,10 @@ def onnx_runners(clf: RiskClassifier, windows: list, directory: Path) -> dict[st
     quantize_dynamic(str(plain), str(int8), weight_type=QuantType.QInt8, per_channel=True)
     options = ort.SessionOptions()
     options.intra_op_num_threads = torch.get_num_threads()
-    order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
 
     def runner(path: Path) -> Runner:
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-        def run() -> np.ndarray:
-            out = np.zeros((len(windows), len(clf.labels)))
-            for start in range(0, len(order), 32):
-                chunk = order[start : start + 32]
-                batch = collate([windows[i] for i in chunk], clf._pad_id, token_types=True)
-                out[chunk] = session.run(None, {k: v.numpy() for k, v in batch.items()})[0]
-            return out
-
-        return run
+        return batched_runner(clf, windows, lambda batch: session.run(None, {k: v.numpy() for k, v in batch.items()})[0])
 
     return {"onnx-fp32": runner(plain), "onnx-optimized": runner(fused), "onnx-int8": runner(int8)}
 
