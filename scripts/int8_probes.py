@@ -30,8 +30,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import statistics
-import time
 import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -39,7 +37,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from speed_probes import batched_runner
+from speed_probes import interleaved_medians, window_runner
 from torch.ao.quantization import (
     default_dynamic_qconfig,
     per_channel_dynamic_qconfig,
@@ -170,25 +168,14 @@ def main() -> int:
         clf.model, clf.precision = model, precision
         results[name] = {f"{split} {mode}": scores(clf, rows, headings=mode == "heading")
                          for split, rows in (("dev", dev), ("test", test)) for mode in ("heading", "text")}
-
-        def forward(batch: dict[str, torch.Tensor], model: Any = model, bf16: bool = precision == "bf16") -> np.ndarray:
-            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                return model(**batch).logits.float().numpy()
-
-        runners[name] = batched_runner(clf, windows, forward)
+        runners[name] = window_runner(clf, model, windows, autocast=precision == "bf16")
         runners[name]()  # warm-up
-    times: dict[str, list[float]] = {name: [] for name in runners}
-    for _ in range(args.repeats):
-        for name, run in runners.items():
-            started = time.perf_counter()
-            run()
-            times[name].append(time.perf_counter() - started)
-    shipped = statistics.median(times["bf16 autocast (shipped default)"])
+    medians = interleaved_medians(runners, args.repeats)
+    shipped = medians["bf16 autocast (shipped default)"]
     print(f"{len(test)} test paragraphs, {len(windows)} windows; median of {args.repeats} interleaved passes")
     print("| variant | paragraphs/s | vs bf16 | dev micro/macro heading | dev text | test heading | test text |")
     print("|---|---|---|---|---|---|---|")
-    for name, values in times.items():
-        median = statistics.median(values)
+    for name, median in medians.items():
         cells = [f"{r['micro_f1']:.3f} / {r['macro_f1']:.3f}" for r in results[name].values()]
         print(f"| {name} | {len(test) / median:.1f} | {shipped / median:.2f}× | " + " | ".join(cells) + " |")
     return 0

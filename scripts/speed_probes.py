@@ -64,6 +64,20 @@ def window_runner(clf: RiskClassifier, model: object, windows: list, *, autocast
     return batched_runner(clf, windows, forward)
 
 
+def interleaved_medians(runners: dict[str, Runner], repeats: int) -> dict[str, float]:
+    """Median seconds of each runner over ``repeats`` rounds that run every variant in turn.
+
+    Interleaving spreads the drift of a shared host over all variants alike.
+    """
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    for _ in range(repeats):
+        for name, run in runners.items():
+            started = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def onnx_runners(clf: RiskClassifier, windows: list, directory: Path) -> dict[str, Runner]:
     """ONNX Runtime sessions for the exported model (fp32, fused graph, int8); {} without ORT."""
     try:
@@ -130,22 +144,16 @@ def main() -> int:
     runners["torch-compile"] = window_runner(compiled, graph, windows, autocast=True)
     runners.update(onnx_runners(base, windows, args.onnx_dir))
 
-    times: dict[str, list[float]] = {name: [] for name in runners}
     deviation: dict[str, float] = {}
     for name, run in runners.items():  # warm-up, and the deviation from fp32
         deviation[name] = float(np.abs(run() - reference).max())
-    for _ in range(args.repeats):
-        for name, run in runners.items():
-            started = time.perf_counter()
-            run()
-            times[name].append(time.perf_counter() - started)
-    shipped = statistics.median(times["shipped (bf16 autocast)"])
+    medians = interleaved_medians(runners, args.repeats)
+    shipped = medians["shipped (bf16 autocast)"]
     print(f"{len(paragraphs)} paragraphs, {len(windows)} windows, {sum(len(w.input_ids) for w in windows)} tokens; "
           f"median of {args.repeats} interleaved passes; torch.compile took {compile_seconds:.0f} s before its first pass")
     print("| variant | median s | paragraphs/s | vs shipped | max |logit − fp32| |")
     print("|---|---|---|---|---|")
-    for name, values in times.items():
-        median = statistics.median(values)
+    for name, median in medians.items():
         print(f"| {name} | {median:.2f} | {len(paragraphs) / median:.1f} | {shipped / median:.2f}× | {deviation[name]:.3f} |")
     return 0
 
