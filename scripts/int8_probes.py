@@ -1,7 +1,7 @@
 """Dynamic int8 variants of the shipped encoder: speed and F1 on dev and test, in one run.
 
     python scripts/int8_probes.py --dev runs/data/dev.jsonl --test runs/data/test.jsonl
-        [--model model/default] [--repeats 4]
+        [--train runs/data/train.jsonl] [--model model/default] [--repeats 4]
 
 The benchmark allows int8 if accuracy drops at most 0.5 point. ``--precision int8``
 (per-tensor dynamic quantisation of every linear layer) is the fastest variant but loses
@@ -14,7 +14,7 @@ bf16 path, each scored through the full ``predict`` (temperature, fusion, thresh
   output projections, whose GELU inputs carry the outlier channels that one activation
   scale per batch cannot hold; the kept layers run in fp32 or under bf16 autocast;
 - ``smoothquant 0.8``: per-input-channel scales (activation max^0.8 / weight max^0.2,
-  measured on 400 train paragraphs) move activation outliers into the weights before
+  measured on 400 ``--train`` paragraphs) move activation outliers into the weights before
   per-channel quantisation (Xiao et al. 2023). BERT's LayerNorms feed the residual stream,
   so the scales cannot be folded into them and run as an extra multiply.
 
@@ -73,6 +73,7 @@ def encoder_linears(model: torch.nn.Module, keep: Iterable[str] = ()) -> list[st
 
 
 def linear(model: torch.nn.Module, name: str) -> torch.nn.Linear:
+    """The ``torch.nn.Linear`` called ``name`` inside ``model`` (typed, for its weight)."""
     module = model.get_submodule(name)
     assert isinstance(module, torch.nn.Linear), name
     return module
