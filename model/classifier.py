@@ -24,7 +24,7 @@ import torch
 
 from labels.taxonomy import LABELS
 from model.calibration import apply_thresholds, sigmoid
-from model.inputs import Paragraph, as_paragraphs, make_windows
+from model.inputs import Paragraph, Window, as_paragraphs, make_windows
 from model.meta import PRECISIONS, ModelMeta, Precision
 from model.pooling import collate, pool_numpy
 
@@ -229,24 +229,43 @@ class RiskClassifier:
             max_heading_chars=self.meta.max_heading_chars,
             use_headings=use_headings,
         )
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
-        window_logits = np.zeros((len(windows), len(self.labels)), dtype=np.float64)
+
+        def forward(batch: dict[str, torch.Tensor]) -> np.ndarray:
+            return self.model(**batch).logits.float().numpy()
+
         bf16 = self.precision == "bf16"
         with self._lock, torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             was_training = self.model.training
             self.model.eval()
             try:
-                for start in range(0, len(order), batch_size):
-                    chunk = order[start : start + batch_size]
-                    batch = collate([windows[i] for i in chunk], self._pad_id, token_types=self._token_types)
-                    out = self.model(**batch)
-                    window_logits[chunk] = out.logits.float().numpy()
-                    if progress is not None:
-                        progress(min(start + batch_size, len(order)), len(order))
+                window_logits = self.window_logits(windows, forward, batch_size=batch_size, progress=progress)
             finally:
                 self.model.train(was_training)
         owners = np.array([w.paragraph for w in windows], dtype=np.int64)
         return pool_numpy(window_logits, owners, len(items), self.meta.window_pooling)
+
+    def window_logits(
+        self,
+        windows: Sequence[Window],
+        forward: Callable[[dict[str, torch.Tensor]], np.ndarray],
+        *,
+        batch_size: int = 32,
+        progress: Progress | None = None,
+    ) -> np.ndarray:
+        """Logits (w, 30) of ``windows`` through ``forward``, in length-sorted padded batches.
+
+        This is how ``encoder_logits`` runs the encoder (short windows batch together, so little
+        is padding); ``scripts/speed_probes.py`` passes other forwards (ONNX, int8) to time them
+        on exactly the same batches.
+        """
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
+        logits = np.zeros((len(windows), len(self.labels)), dtype=np.float64)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            logits[chunk] = forward(collate([windows[i] for i in chunk], self._pad_id, token_types=self._token_types))
+            if progress is not None:
+                progress(min(start + batch_size, len(order)), len(order))
+        return logits
 
     def predict_proba(
         self,

@@ -35,23 +35,13 @@ import torch
 
 from model.classifier import RiskClassifier
 from model.inputs import as_paragraphs, make_windows
-from model.pooling import collate
 
 Runner = Callable[[], np.ndarray]
 
 
 def batched_runner(clf: RiskClassifier, windows: list, forward: Callable[[dict[str, torch.Tensor]], np.ndarray]) -> Runner:
-    """Logits of every window through ``forward``, in length-sorted batches of 32 as ``predict`` does."""
-    order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
-
-    def run() -> np.ndarray:
-        out = np.zeros((len(windows), len(clf.labels)))
-        for start in range(0, len(order), 32):
-            chunk = order[start : start + 32]
-            out[chunk] = forward(collate([windows[i] for i in chunk], clf._pad_id, token_types=clf._token_types))
-        return out
-
-    return run
+    """Logits of every window through ``forward``, batched exactly as ``predict`` does."""
+    return lambda: clf.window_logits(windows, forward)
 
 
 def window_runner(clf: RiskClassifier, model: object, windows: list, *, autocast: bool) -> Runner:
