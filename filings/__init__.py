@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from filings.document import Block, Document
-from filings.errors import (
+from risklens.filings.document import Block, Document
+from risklens.filings.errors import (
     CorruptPdf,
     EmptyFile,
     EncryptedPdf,
@@ -22,9 +22,9 @@ from filings.errors import (
     NoRiskSection,
     UnsupportedFormat,
 )
-from filings.loader import load_document
-from filings.paragraphs import Paragraph, all_paragraphs, extract_paragraphs
-from filings.sections import (
+from risklens.filings.loader import load_document
+from risklens.filings.paragraphs import Paragraph, all_paragraphs, extract_paragraphs
+from risklens.filings.sections import (
     ANNUAL_REPORT_RISKS,
     INQUIRY_RISK_PROMPT,
     MAJOR_MATTERS,

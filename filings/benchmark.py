@@ -43,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def measure(path: Path, repeat: int) -> dict[str, Any]:
     """Time ``repeat`` runs of load + paragraphs on ``path`` in this process."""
-    from filings import all_paragraphs, load_document
+    from risklens.filings import all_paragraphs, load_document
 
     times: list[float] = []
     cpu: list[float] = []
@@ -112,7 +112,7 @@ def build_page_lines(source_dir: Path, lines: int, target: Path) -> int:
 
 
 def _measure_in_child(path: Path, repeat: int) -> dict[str, Any]:
-    code = "import json,sys; from filings.benchmark import measure; print(json.dumps(measure(__import__('pathlib').Path(sys.argv[1]), int(sys.argv[2]))))"
+    code = "import json,sys; from risklens.filings.benchmark import measure; print(json.dumps(measure(__import__('pathlib').Path(sys.argv[1]), int(sys.argv[2]))))"
     result = subprocess.run(
         [sys.executable, "-c", code, str(path), str(repeat)], capture_output=True, text=True, check=False
     )

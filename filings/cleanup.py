@@ -12,10 +12,10 @@ import re
 from collections import defaultdict
 from typing import NamedTuple
 
-from filings.headings import ends_sentence, parse_enumerator
-from filings.readers.raw import LineKind, RawDocument
-from filings.readers.text import page_number_of
-from filings.textnorm import normalize_line
+from risklens.filings.headings import ends_sentence, parse_enumerator
+from risklens.filings.readers.raw import LineKind, RawDocument
+from risklens.filings.readers.text import page_number_of
+from risklens.filings.textnorm import normalize_line
 
 # How many non-empty lines at each end of a page count as its edge.
 EDGE_LINES = 2

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from filings.cleanup import CleanLine
-from filings.document import BlockKind, PendingBlock
-from filings.headings import (
+from risklens.filings.cleanup import CleanLine
+from risklens.filings.document import BlockKind, PendingBlock
+from risklens.filings.headings import (
     INCOMPLETE_END,
     could_be_title,
     ends_sentence,

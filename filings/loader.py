@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from filings.cleanup import clean
-from filings.document import Document, build_document
-from filings.errors import FilingError
-from filings.joining import Joiner
-from filings.readers import read_raw
+from risklens.filings.cleanup import clean
+from risklens.filings.document import Document, build_document
+from risklens.filings.errors import FilingError
+from risklens.filings.joining import Joiner
+from risklens.filings.readers import read_raw
 
 
 def read_source(source: Path | str | bytes, name: str | None) -> tuple[bytes, str]:

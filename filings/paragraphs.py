@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from filings.document import Document
-from filings.errors import FilingError, NoRiskSection
-from filings.sections import OTHER, SELECTIONS
-from filings.structure import has_chapter_risk_factors, walk
+from risklens.filings.document import Document
+from risklens.filings.errors import FilingError, NoRiskSection
+from risklens.filings.sections import OTHER, SELECTIONS
+from risklens.filings.structure import has_chapter_risk_factors, walk
 
 HEADING_SEPARATOR = " / "
 _SECTION_NAMES = {

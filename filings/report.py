@@ -12,11 +12,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from filings.document import Document
-from filings.errors import FilingError
-from filings.loader import load_document
-from filings.paragraphs import Paragraph, all_paragraphs
-from filings.sections import ANNUAL_REPORT_RISKS, MAJOR_MATTERS, RISK_FACTORS, RISK_SECTIONS
+from risklens.filings.document import Document
+from risklens.filings.errors import FilingError
+from risklens.filings.loader import load_document
+from risklens.filings.paragraphs import Paragraph, all_paragraphs
+from risklens.filings.sections import (
+    ANNUAL_REPORT_RISKS,
+    MAJOR_MATTERS,
+    RISK_FACTORS,
+    RISK_SECTIONS,
+)
 
 MIN_RISK_HEADINGS = 5
 SUFFIXES = (".pdf", ".txt", ".md", ".text", ".markdown")

@@ -17,15 +17,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from filings.document import Block, Document
-from filings.headings import (
+from risklens.filings.document import Block, Document
+from risklens.filings.headings import (
     Enumerator,
     display,
     is_front_title,
     parse_enumerator,
     split_inline_heading,
 )
-from filings.sections import RISK_FACTORS, section_of_heading
+from risklens.filings.sections import RISK_FACTORS, section_of_heading
 
 # A numbered paragraph that continues the outline stands in heading paths by its first
 # clause, cut at this many characters.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from labels.taxonomy import LABELS
+from risklens.labels.taxonomy import LABELS
 
 
 @dataclass(frozen=True)

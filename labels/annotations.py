@@ -23,8 +23,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labels.jsonl import iter_json_lines
-from labels.taxonomy import UnknownLabelError, validate_labels
+from risklens.labels.jsonl import iter_json_lines
+from risklens.labels.taxonomy import UnknownLabelError, validate_labels
 
 KINDS = ("gold", "silver", "synthetic")
 SPLITS = ("train", "dev", "test")

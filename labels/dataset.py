@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from labels.annotations import SPLITS, Annotation, AnnotationError
-from labels.resolve import Resolved, resolve_all
-from labels.taxonomy import LABELS, TAXONOMY_VERSION, to_multi_hot
+from risklens.labels.annotations import SPLITS, Annotation, AnnotationError
+from risklens.labels.resolve import Resolved, resolve_all
+from risklens.labels.taxonomy import LABELS, TAXONOMY_VERSION, to_multi_hot
 
 
 def split_key(record: Annotation) -> str:

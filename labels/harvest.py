@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from labels.annotations import text_hash
-from labels.sources import file_hash
+from risklens.labels.annotations import text_hash
+from risklens.labels.sources import file_hash
 
 # Filings under the corpus root that hold risk sections (seeds: only the filings).
 FILING_GLOBS: tuple[str, ...] = (
@@ -64,7 +64,7 @@ def filing_paths(corpus_root: Path) -> list[Path]:
 
 def harvest_file(path: Path, corpus_root: Path, sections: str = "risk") -> list[Harvested]:
     """Risk paragraphs of one filing (raises ``filings.errors.FilingError`` on bad input)."""
-    from filings import extract_paragraphs, load_document
+    from risklens.filings import extract_paragraphs, load_document
 
     document = load_document(path)
     rel = path.relative_to(corpus_root).as_posix()
@@ -94,7 +94,7 @@ def harvest(
     on_error: Callable[[Path, Exception], None] | None = None,
 ) -> Iterator[Harvested]:
     """Harvest every filing under ``corpus_root``; failures go to ``on_error`` and are skipped."""
-    from filings.errors import FilingError
+    from risklens.filings.errors import FilingError
 
     for path in filing_paths(corpus_root):
         try:

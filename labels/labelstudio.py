@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from labels.taxonomy import LEAVES, validate_labels
+from risklens.labels.taxonomy import LEAVES, validate_labels
 
 FROM_NAME = "labels"
 TO_NAME = "text"

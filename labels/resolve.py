@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from labels.annotations import Annotation, AnnotationError, text_hash
-from labels.sources import SourceError, resolve_source
+from risklens.labels.annotations import Annotation, AnnotationError, text_hash
+from risklens.labels.sources import SourceError, resolve_source
 
 
 @dataclass(frozen=True)

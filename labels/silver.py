@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from labels.taxonomy import LABELS, validate_labels
+from risklens.labels.taxonomy import LABELS, validate_labels
 
 
 @dataclass(frozen=True)

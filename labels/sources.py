@@ -62,7 +62,9 @@ def _resolve_cached(root_str: str, doc: str) -> SourceText:
         )
     digest = file_hash(path)
     if not fragment:
-        from filings import load_document  # labels may use filings; imported lazily (heavy)
+        from risklens.filings import (
+            load_document,  # labels may use filings; imported lazily (heavy)
+        )
 
         document = load_document(path)
         return SourceText(doc=doc, text=document.text, file_hash=digest)

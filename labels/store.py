@@ -39,9 +39,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from labels.annotations import text_hash
-from labels.migrations import MIGRATIONS, SchemaError, apply_migrations, schema_version
-from labels.taxonomy import TAXONOMY_VERSION, validate_labels
+from risklens.labels.annotations import text_hash
+from risklens.labels.migrations import MIGRATIONS, SchemaError, apply_migrations, schema_version
+from risklens.labels.taxonomy import TAXONOMY_VERSION, validate_labels
 
 ORIGINS = ("gold", "feedback", "import")
 """Where an annotation came from: curated gold, user feedback, or a bulk/Label Studio import."""

@@ -12,8 +12,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from labels.agreement import agreement
-from labels.annotations import (
+from risklens.labels.agreement import agreement
+from risklens.labels.annotations import (
     Annotation,
     AnnotationError,
     load_all,
@@ -21,11 +21,17 @@ from labels.annotations import (
     text_hash,
     write_annotations,
 )
-from labels.dataset import build_rows, compute_stats, to_dataset_dict, validate_splits, write_jsonl
-from labels.labelstudio import LabelStudioError, Task, export_tasks, import_tasks
-from labels.resolve import resolve_all
-from labels.silver import RuleLabeller
-from labels.taxonomy import LABELS, LEAVES, TAXONOMY_VERSION
+from risklens.labels.dataset import (
+    build_rows,
+    compute_stats,
+    to_dataset_dict,
+    validate_splits,
+    write_jsonl,
+)
+from risklens.labels.labelstudio import LabelStudioError, Task, export_tasks, import_tasks
+from risklens.labels.resolve import resolve_all
+from risklens.labels.silver import RuleLabeller
+from risklens.labels.taxonomy import LABELS, LEAVES, TAXONOMY_VERSION
 
 SECOND_ANNOTATOR_FILE = Path("agreement") / "second.jsonl"
 
@@ -105,7 +111,7 @@ def build(data_dir: Path, corpus_root: Path, out_dir: Path, *, include_silver: b
 
 def silver(data_dir: Path, corpus_root: Path, out: Path, report: Path | None) -> int:
     """Harvest the corpus, label every risk paragraph by rules, and report coverage."""
-    from labels.harvest import harvest
+    from risklens.labels.harvest import harvest
 
     labeller = RuleLabeller()
     failures: list[str] = []

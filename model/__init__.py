@@ -4,7 +4,7 @@
 ``risklens.json``); ``predict`` returns labels and scores for all 30 leaves. This package
 never imports ``training`` or ``serving``.
 
-The names below are imported lazily, so ``import model.<submodule>`` (e.g. from the CLI's
+The names below are imported lazily, so ``import risklens.model.<submodule>`` (e.g. from the CLI's
 ``--help``) does not pay for importing torch.
 """
 
@@ -13,12 +13,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from model.classifier import Prediction, RiskClassifier
-    from model.inputs import Paragraph
+    from risklens.model.classifier import Prediction, RiskClassifier
+    from risklens.model.inputs import Paragraph
 
 __all__ = ["Paragraph", "Prediction", "RiskClassifier"]
 
-_LAZY = {"Prediction": "model.classifier", "RiskClassifier": "model.classifier", "Paragraph": "model.inputs"}
+_LAZY = {"Prediction": "risklens.model.classifier", "RiskClassifier": "risklens.model.classifier", "Paragraph": "risklens.model.inputs"}
 
 
 def __getattr__(name: str) -> Any:

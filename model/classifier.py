@@ -22,11 +22,11 @@ from typing import Any, Literal, cast
 import numpy as np
 import torch
 
-from labels.taxonomy import LABELS
-from model.calibration import apply_thresholds, sigmoid
-from model.inputs import Paragraph, Window, as_paragraphs, make_windows
-from model.meta import PRECISIONS, ModelMeta, Precision
-from model.pooling import collate, pool_numpy
+from risklens.labels.taxonomy import LABELS
+from risklens.model.calibration import apply_thresholds, sigmoid
+from risklens.model.inputs import Paragraph, Window, as_paragraphs, make_windows
+from risklens.model.meta import PRECISIONS, ModelMeta, Precision
+from risklens.model.pooling import collate, pool_numpy
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` in encoder windows after every batch."""
@@ -146,7 +146,7 @@ class RiskClassifier:
             )
         fusion = None
         if meta.fusion:
-            from model.fusion import FusionHead
+            from risklens.model.fusion import FusionHead
 
             fusion = FusionHead.load(directory)
         classifier = cls(model, tokenizer, meta, fusion)
@@ -200,7 +200,7 @@ class RiskClassifier:
         if self.fusion is not None:
             self.fusion.save(directory)
         else:
-            from model.fusion import FUSION_FILE
+            from risklens.model.fusion import FUSION_FILE
 
             (directory / FUSION_FILE).unlink(missing_ok=True)  # a stale head must not linger
         self.meta.save(directory)

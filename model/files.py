@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from labels.jsonl import iter_json_lines
-from model.inputs import Paragraph, as_paragraph
+from risklens.labels.jsonl import iter_json_lines
+from risklens.model.inputs import Paragraph, as_paragraph
 
 if TYPE_CHECKING:
-    from model.classifier import Progress, RiskClassifier
+    from risklens.model.classifier import Progress, RiskClassifier
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default"
 MODEL_ENV = "RISKLENS_MODEL"

@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from labels.taxonomy import LABEL_INDEX, LABELS
-from model.calibration import sigmoid
-from model.inputs import Paragraph, as_paragraphs
-from model.tfidf import TfidfOvR
+from risklens.labels.taxonomy import LABEL_INDEX, LABELS
+from risklens.model.calibration import sigmoid
+from risklens.model.inputs import Paragraph, as_paragraphs
+from risklens.model.tfidf import TfidfOvR
 
 FUSION_FILE = "fusion.json"
 FEATURES = ("enc_heading", "enc_text", "tfidf_heading", "tfidf_text", "rule", "has_heading")
@@ -41,7 +41,7 @@ def lexical_text(paragraph: Paragraph, use_headings: bool = True) -> str:
 
 def rule_matrix(paragraphs: Sequence[Paragraph], use_headings: Sequence[bool] | bool = True) -> np.ndarray:
     """(n, L) 0/1: leaves the heading rule table assigns to each paragraph's heading."""
-    from labels.silver import RuleLabeller
+    from risklens.labels.silver import RuleLabeller
 
     labeller = RuleLabeller(mode="heading")
     flags = _flags(use_headings, len(paragraphs))

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from labels.taxonomy import LABELS, TAXONOMY_VERSION
+from risklens.labels.taxonomy import LABELS, TAXONOMY_VERSION
 
 META_FILE = "risklens.json"
 Precision = Literal["auto", "fp32", "bf16", "int8"]

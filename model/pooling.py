@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from model.inputs import Window
+from risklens.model.inputs import Window
 
 POOLING_MODES = ("max", "mean")
 

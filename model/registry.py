@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from labels.taxonomy import TAXONOMY_VERSION
+from risklens.labels.taxonomy import TAXONOMY_VERSION
 
 REGISTRY_FILE = "registry.json"
 DEFAULT_FILE = "DEFAULT.json"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import torch
 
-from labels.taxonomy import LABELS
-from model.classifier import RiskClassifier
-from model.meta import ModelMeta
+from risklens.labels.taxonomy import LABELS
+from risklens.model.classifier import RiskClassifier
+from risklens.model.meta import ModelMeta
 
 # Characters that risk paragraphs use a lot; the tiny vocabulary is these plus ASCII.
 _CJK = (
@@ -86,7 +86,7 @@ def make_tiny_classifier(
     )
     classifier = RiskClassifier(model, tokenizer, meta)
     if fusion:
-        from model.fusion import FusionHead, tiny_fusion_example
+        from risklens.model.fusion import FusionHead, tiny_fusion_example
 
         paragraphs, targets = tiny_fusion_example()
         logits = classifier.encoder_logits(paragraphs)

@@ -18,7 +18,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
-from model.calibration import sigmoid
+from risklens.model.calibration import sigmoid
 
 NO_POSITIVE_INTERCEPT = -8.0
 """Intercept of a label with no positive training example: probability ≈ 0.0003."""

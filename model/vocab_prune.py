@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from model.e5s1 import E5S1Vocab
+from risklens.model.e5s1 import E5S1Vocab
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer

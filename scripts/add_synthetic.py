@@ -16,7 +16,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from labels.annotations import Annotation, read_annotations, write_annotations
+from risklens.labels.annotations import Annotation, read_annotations, write_annotations
 
 DATA = Path(__file__).resolve().parents[1] / "labels" / "data" / "synthetic.jsonl"
 

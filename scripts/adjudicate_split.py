@@ -16,8 +16,8 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from labels.agreement import majority
-from labels.annotations import read_annotations, write_annotations
+from risklens.labels.agreement import majority
+from risklens.labels.annotations import read_annotations, write_annotations
 
 GOLD = Path(__file__).resolve().parents[1] / "labels" / "data" / "gold.jsonl"
 

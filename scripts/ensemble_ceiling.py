@@ -24,14 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
-from labels.taxonomy import LABELS
-from model.calibration import sigmoid
-from model.classifier import RiskClassifier
-from model.fusion import FusionHead
-from training.baselines import fit_tfidf_baseline
-from training.calibrate import calibrate
-from training.data import Example, load_dataset_dir, targets_of
-from training.metrics import multilabel_metrics
+from risklens.labels.taxonomy import LABELS
+from risklens.model.calibration import sigmoid
+from risklens.model.classifier import RiskClassifier
+from risklens.model.fusion import FusionHead
+from risklens.training.baselines import fit_tfidf_baseline
+from risklens.training.calibrate import calibrate
+from risklens.training.data import Example, load_dataset_dir, targets_of
+from risklens.training.metrics import multilabel_metrics
 
 KEYS = ("dev_head", "dev_text", "test_head", "test_text")
 

@@ -44,10 +44,10 @@ from torch.ao.quantization import (
     quantize_dynamic,
 )
 
-from labels.taxonomy import LABEL_INDEX
-from model.benchmark import micro_macro
-from model.classifier import RiskClassifier
-from model.inputs import as_paragraphs, make_windows
+from risklens.labels.taxonomy import LABEL_INDEX
+from risklens.model.benchmark import micro_macro
+from risklens.model.classifier import RiskClassifier
+from risklens.model.inputs import as_paragraphs, make_windows
 
 FFN_OUT = tuple(f"layer.{i}.output.dense" for i in range(64))
 

@@ -20,9 +20,9 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from labels.annotations import text_hash
-from labels.harvest import Harvested, harvest
-from labels.sources import file_hash
+from risklens.labels.annotations import text_hash
+from risklens.labels.harvest import Harvested, harvest
+from risklens.labels.sources import file_hash
 
 PER_DOC = {"corpus/ipo-2024-2025": 34, "corpus/ipo-2007-2021": 13, "corpus/refinancing": 22, "corpus/annual-reports": 14}
 

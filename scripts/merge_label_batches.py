@@ -21,8 +21,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from labels.annotations import Annotation, read_annotations, text_hash, write_annotations
-from labels.sources import resolve_source
+from risklens.labels.annotations import Annotation, read_annotations, text_hash, write_annotations
+from risklens.labels.sources import resolve_source
 
 REF_KEYS = ("doc", "doc_hash", "start", "end", "text_hash", "heading", "section", "split")
 
@@ -44,7 +44,7 @@ def reanchor(ref: dict[str, Any], original: str, corpus: Path) -> dict[str, Any]
     if hits:
         start = min(hits, key=lambda i: abs(i - ref["start"]))
         return {**ref, "doc_hash": source.file_hash, "start": start, "end": start + len(original), "text_hash": text_hash(original)}
-    from filings import all_paragraphs, load_document
+    from risklens.filings import all_paragraphs, load_document
 
     best, best_ratio = None, 0.0
     for paragraph in all_paragraphs(load_document(corpus / ref["doc"])):

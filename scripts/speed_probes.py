@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from model.classifier import RiskClassifier
-from model.inputs import as_paragraphs, make_windows
+from risklens.model.classifier import RiskClassifier
+from risklens.model.inputs import as_paragraphs, make_windows
 
 Runner = Callable[[], np.ndarray]
 

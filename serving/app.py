@@ -18,17 +18,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from risklens import __version__
-from serving import errors
-from serving.accesslog import AccessLogMiddleware
-from serving.limits import (
+from risklens.serving import errors
+from risklens.serving.accesslog import AccessLogMiddleware
+from risklens.serving.limits import (
     MAX_BODY_BYTES,
     MAX_PARAGRAPH_CHARS,
     MAX_PARAGRAPHS,
     MAX_PDF_PAGES,
     BodyLimitMiddleware,
 )
-from serving.routes import health, v1
-from serving.state import TOKEN_ENV, ServerSettings, ServerState
+from risklens.serving.routes import health, v1
+from risklens.serving.state import TOKEN_ENV, ServerSettings, ServerState
 
 log = logging.getLogger("risklens.serve")
 

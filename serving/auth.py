@@ -15,8 +15,8 @@ from typing import Annotated
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from serving.errors import ApiError
-from serving.state import TOKEN_ENV, ServerState
+from risklens.serving.errors import ApiError
+from risklens.serving.state import TOKEN_ENV, ServerState
 
 bearer = HTTPBearer(auto_error=False, description=f"the server's ${TOKEN_ENV}, when it has one")
 

@@ -94,8 +94,8 @@ class MemoryWatch:
 
 def load_paragraphs(sources: Sequence[Path], min_chars: int = 20, limit: int = 4000) -> list[dict[str, str]]:
     """Risk paragraphs (text + heading) of the given filings; unreadable files are skipped."""
-    import filings
-    from filings.errors import FilingError
+    from risklens import filings
+    from risklens.filings.errors import FilingError
 
     out: list[dict[str, str]] = []
     for path in sources:
@@ -300,7 +300,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{name}: --clients, --duration and --paragraphs must be positive.", file=sys.stderr)
         return 2
     try:
-        from model.registry import resolve_model_path
+        from risklens.model.registry import resolve_model_path
 
         model = resolve_model_path(args.model)
     except (FileNotFoundError, ValueError) as exc:

@@ -23,7 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from serving.limits import MAX_PARAGRAPH_CHARS, MAX_PARAGRAPHS, error_body
+from risklens.serving.limits import MAX_PARAGRAPH_CHARS, MAX_PARAGRAPHS, error_body
 
 log = logging.getLogger("risklens.serve")
 

@@ -16,12 +16,18 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from serving.accesslog import add_log_fields
-from serving.auth import check_admin_allowed, check_feedback_allowed, require_token, state_of
-from serving.compare import compare_filings
-from serving.errors import ApiError, filing_error_status
-from serving.limits import MAX_PDF_PAGES, pdf_page_count
-from serving.schemas import (
+from risklens.scoring.compare import compare_filings
+from risklens.scoring.score import ScoredFiling, score_source
+from risklens.serving.accesslog import add_log_fields
+from risklens.serving.auth import (
+    check_admin_allowed,
+    check_feedback_allowed,
+    require_token,
+    state_of,
+)
+from risklens.serving.errors import ApiError, filing_error_status
+from risklens.serving.limits import MAX_PDF_PAGES, pdf_page_count
+from risklens.serving.schemas import (
     ClassifyRequest,
     ClassifyResponse,
     CompareRequest,
@@ -36,9 +42,8 @@ from serving.schemas import (
     ReadyResponse,
     ReloadResponse,
 )
-from serving.scoring import ScoredFiling, score_source
-from serving.state import LoadedModel, ServerState
-from serving.uploads import Upload, read_filing, read_filing_pair, request_body_openapi
+from risklens.serving.state import LoadedModel, ServerState
+from risklens.serving.uploads import Upload, read_filing, read_filing_pair, request_body_openapi
 
 T = TypeVar("T")
 
@@ -88,7 +93,7 @@ async def run_blocking(state: ServerState, fn: Callable[..., T], *args: Any, **k
 
 def score_upload(loaded: LoadedModel, upload: Upload, batch_size: int) -> ScoredFiling:
     """Check the page limit, ingest and score one uploaded filing (runs in a worker)."""
-    from filings.errors import FilingError
+    from risklens.filings.errors import FilingError
 
     pages = pdf_page_count(upload.data)
     if pages is not None and pages > MAX_PDF_PAGES:
@@ -238,7 +243,7 @@ async def _admin_allowed(request: Request) -> None:
 
 def store_feedback(state: ServerState, items: list[dict[str, Any]], annotator: str) -> int:
     """Write labelled paragraphs to the label store (runs in a worker)."""
-    from labels.store import StoreError
+    from risklens.labels.store import StoreError
 
     try:
         stored: int = state.label_store().add_feedback(items, annotator=annotator, origin="feedback")

@@ -12,7 +12,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from serving.limits import MAX_HEADING_CHARS, MAX_ID_CHARS, MAX_PARAGRAPH_CHARS, MAX_PARAGRAPHS
+from risklens.serving.limits import (
+    MAX_HEADING_CHARS,
+    MAX_ID_CHARS,
+    MAX_PARAGRAPH_CHARS,
+    MAX_PARAGRAPHS,
+)
 
 EXAMPLE_TEXT = (
     "报告期内，公司前五名客户的销售收入占营业收入的比例超过七成，若主要客户削减采购或转向其他供应商，"

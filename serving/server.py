@@ -7,7 +7,7 @@ import logging
 import socket
 import sys
 
-from serving.state import ServerSettings
+from risklens.serving.state import ServerSettings
 
 MALLOC_ARENAS = 2
 
@@ -56,7 +56,7 @@ def serve(settings: ServerSettings, host: str = "127.0.0.1", port: int = 8000, l
     """Serve until SIGINT/SIGTERM; returns the exit code."""
     import uvicorn
 
-    from serving.app import create_app
+    from risklens.serving.app import create_app
 
     configure_logging(log_level)
     limit_malloc_arenas()

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from serving.limits import MAX_BODY_BYTES, REQUEST_TIMEOUT_S
-from serving.scoring import ClassifierLike, model_summary
+from risklens.scoring.score import ClassifierLike, model_summary
+from risklens.serving.limits import MAX_BODY_BYTES, REQUEST_TIMEOUT_S
 
 TOKEN_ENV = "RISKLENS_API_TOKEN"
 
@@ -28,14 +28,14 @@ Resolver = Callable[[Path | None], Path]
 
 def default_loader(path: Path) -> ClassifierLike:
     """Load a saved ``RiskClassifier`` (imported here: torch is heavy)."""
-    from model import RiskClassifier
+    from risklens.model import RiskClassifier
 
     return RiskClassifier.from_pretrained(path)
 
 
 def default_resolver(explicit: Path | None) -> Path:
     """``model.registry.resolve_model_path``: --model > $RISKLENS_MODEL > registry > shipped."""
-    from model.registry import resolve_model_path
+    from risklens.model.registry import resolve_model_path
 
     return resolve_model_path(explicit)
 
@@ -140,7 +140,7 @@ class ServerState:
         """The ``labels.store.LabelStore`` feedback goes to (opened on first use)."""
         with self._lock:
             if self._store is None:
-                from labels.store import LabelStore, default_store_path
+                from risklens.labels.store import LabelStore, default_store_path
 
                 self._store = LabelStore(self.settings.store or default_store_path())
             return self._store

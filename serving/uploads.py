@@ -21,8 +21,8 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 
-from serving.errors import ApiError, validation_error
-from serving.schemas import CompareRequest, FilingText
+from risklens.serving.errors import ApiError, validation_error
+from risklens.serving.schemas import CompareRequest, FilingText
 
 RAW_TYPES = ("application/pdf", "application/octet-stream", "text/plain", "text/markdown")
 

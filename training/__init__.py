@@ -5,10 +5,10 @@ encoder alone, TF-IDF and the rule table on labelled paragraphs. Training import
 ``model`` and ``serving`` never import training.
 """
 
-from training.config import ConfigError, TrainConfig
-from training.data import DataError, Example, Splits, load_dataset_dir, read_jsonl
-from training.evaluate import evaluate_examples, to_markdown, write_report
-from training.loop import TrainResult, train
+from risklens.training.config import ConfigError, TrainConfig
+from risklens.training.data import DataError, Example, Splits, load_dataset_dir, read_jsonl
+from risklens.training.evaluate import evaluate_examples, to_markdown, write_report
+from risklens.training.loop import TrainResult, train
 
 __all__ = [
     "ConfigError",

@@ -31,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from labels.harvest import Harvested
-from labels.labelstudio import Task
-from labels.silver import RuleLabeller
+from risklens.labels.harvest import Harvested
+from risklens.labels.labelstudio import Task
+from risklens.labels.silver import RuleLabeller
 
 
 @dataclass(frozen=True)
@@ -256,7 +256,7 @@ def rank_paragraphs(
 
 def gold_exclusions(data_dir: Path) -> Exclusions:
     """Stand-off spans and text hashes of every record in the annotation folder."""
-    from labels.annotations import load_all
+    from risklens.labels.annotations import load_all
 
     if not data_dir.is_dir():
         return Exclusions()

@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from labels.taxonomy import LABELS
-from model.fusion import lexical_text
-from model.tfidf import TfidfOvR
-from training.data import Example, targets_of
+from risklens.labels.taxonomy import LABELS
+from risklens.model.fusion import lexical_text
+from risklens.model.tfidf import TfidfOvR
+from risklens.training.data import Example, targets_of
 
 # (C, class_weight) candidates: regularisation and whether rare leaves are up-weighted.
 GRID: tuple[tuple[float, str | None], ...] = ((4.0, None), (16.0, None), (4.0, "balanced"), (16.0, "balanced"))
@@ -41,8 +41,8 @@ def fit_tfidf_baseline(
 
     Returns the fitted estimator and a small report of the selection (dev scores per candidate).
     """
-    from training.calibrate import tune_thresholds
-    from training.metrics import multilabel_metrics
+    from risklens.training.calibrate import tune_thresholds
+    from risklens.training.metrics import multilabel_metrics
 
     if not train:
         raise ValueError("the TF-IDF baseline needs training rows; the train split is empty.")

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from labels.taxonomy import LABELS
-from model.calibration import fit_temperature, sigmoid
-from model.fusion import FusionHead
-from model.inputs import Paragraph
+from risklens.labels.taxonomy import LABELS
+from risklens.model.calibration import fit_temperature, sigmoid
+from risklens.model.fusion import FusionHead
+from risklens.model.inputs import Paragraph
 
 GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 
@@ -137,7 +137,7 @@ def calibrate(
 
 def _dev_score(probs: np.ndarray, targets: np.ndarray, thresholds: dict[str, float]) -> float:
     """Mean of micro- and macro-F1: how fusion is judged against the encoder alone."""
-    from training.metrics import multilabel_metrics
+    from risklens.training.metrics import multilabel_metrics
 
     cut = np.array([thresholds[label] for label in LABELS])
     m = multilabel_metrics(targets, probs >= cut)

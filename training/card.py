@@ -10,10 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from model.meta import ModelMeta
-from training.config import TrainConfig
-from training.data import Splits
-from training.evaluate import MODE_TITLES, SYSTEM_TITLES, uncertainty_lines
+from risklens.model.meta import ModelMeta
+from risklens.training.config import TrainConfig
+from risklens.training.data import Splits
+from risklens.training.evaluate import MODE_TITLES, SYSTEM_TITLES, uncertainty_lines
 
 CARD_FILE = "README.md"
 
@@ -160,7 +160,7 @@ def card_for_run(run_dir: Path) -> Path:
     ``test-report.json`` and, when present, ``benchmark-predict.json`` (written by
     ``risklens benchmark predict --out RUN/benchmark-predict``).
     """
-    from training.data import load_dataset_dir
+    from risklens.training.data import load_dataset_dir
 
     run = Path(run_dir)
     best = run / "model-best"

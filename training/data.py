@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from labels.taxonomy import LABELS, UnknownLabelError, to_multi_hot, validate_labels
-from model.files import iter_jsonl
-from model.inputs import Paragraph, as_paragraph
+from risklens.labels.taxonomy import LABELS, UnknownLabelError, to_multi_hot, validate_labels
+from risklens.model.files import iter_jsonl
+from risklens.model.inputs import Paragraph, as_paragraph
 
 KINDS = ("gold", "silver", "synthetic")
 REQUIRED_COLUMNS = ("id", "text", "heading", "labels", "kind")

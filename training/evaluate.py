@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from labels.taxonomy import GROUPS, LABEL_INDEX, LABELS, TAXONOMY_VERSION
-from model.classifier import RiskClassifier
-from model.fusion import lexical_text
-from model.tfidf import TfidfOvR
-from training.data import Example, targets_of
-from training.metrics import (
+from risklens.labels.taxonomy import GROUPS, LABEL_INDEX, LABELS, TAXONOMY_VERSION
+from risklens.model.classifier import RiskClassifier
+from risklens.model.fusion import lexical_text
+from risklens.model.tfidf import TfidfOvR
+from risklens.training.data import Example, targets_of
+from risklens.training.metrics import (
     bootstrap_indices,
     compare_resampled,
     interval_of,
@@ -50,7 +50,7 @@ CONVENTIONS = (
 
 def rule_predictions(examples: Sequence[Example], use_headings: bool) -> np.ndarray:
     """The rule baseline: heading rules with headings, body-text rules without."""
-    from labels.silver import RuleLabeller
+    from risklens.labels.silver import RuleLabeller
 
     out = np.zeros((len(examples), len(LABELS)))
     if use_headings:

@@ -25,17 +25,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from labels.taxonomy import LABELS
-from model.classifier import RiskClassifier, bf16_supported
-from model.fusion import FusionHead
-from model.inputs import Paragraph, make_windows
-from model.meta import META_FILE, ModelMeta
-from model.pooling import collate, pool_tensor
-from training.baselines import fit_tfidf_baseline
-from training.calibrate import calibrate, tune_thresholds
-from training.config import ConfigError, TrainConfig
-from training.data import Example, Splits, load_dataset_dir, targets_of
-from training.metrics import multilabel_metrics
+from risklens.labels.taxonomy import LABELS
+from risklens.model.classifier import RiskClassifier, bf16_supported
+from risklens.model.fusion import FusionHead
+from risklens.model.inputs import Paragraph, make_windows
+from risklens.model.meta import META_FILE, ModelMeta
+from risklens.model.pooling import collate, pool_tensor
+from risklens.training.baselines import fit_tfidf_baseline
+from risklens.training.calibrate import calibrate, tune_thresholds
+from risklens.training.config import ConfigError, TrainConfig
+from risklens.training.data import Example, Splits, load_dataset_dir, targets_of
+from risklens.training.metrics import multilabel_metrics
 
 log = logging.getLogger("risklens.train")
 StepCallback = Callable[[int, int], None]
@@ -165,7 +165,7 @@ def _run(
     finalize(config, splits, [best_dir, last_dir], history, best_epoch, averaged)
     test_metrics: dict[str, Any] = {}
     if splits.test:
-        from training.evaluate import evaluate_examples, write_report
+        from risklens.training.evaluate import evaluate_examples, write_report
 
         test = [e for e in splits.test if e.kind == "gold"] or splits.test
         report = evaluate_examples(RiskClassifier.from_pretrained(best_dir), test, batch_size=config.eval_batch_size,
@@ -174,7 +174,7 @@ def _run(
         test_metrics = report
         _store_metrics(best_dir, history, best_epoch, report)
         log.info("test: %s", _headline(report))
-    from training.card import render_card, training_command, write_card
+    from risklens.training.card import render_card, training_command, write_card
 
     write_card(best_dir, render_card(ModelMeta.load(best_dir), config, splits, test_metrics or None,
                                      training_command(config)))
@@ -342,7 +342,7 @@ def _row_weight(example: Example, config: TrainConfig) -> float:
 
 def dev_scores(classifier: RiskClassifier, dev: list[Example], config: TrainConfig) -> dict[str, Any]:
     """Dev macro/micro-F1 with and without headings at dev-tuned thresholds (selection score)."""
-    from model.calibration import fit_temperature, sigmoid
+    from risklens.model.calibration import fit_temperature, sigmoid
 
     targets = targets_of(dev)
     per_mode: dict[str, dict[str, float]] = {}
@@ -428,8 +428,8 @@ def calibrate_run(run_dir: Path, data: str | None = None) -> dict[str, Any]:
     For when calibration or evaluation code changed after the (expensive) fine-tuning: the
     weights in ``model-best``/``model-last`` are kept, everything fitted on dev is refitted.
     """
-    from training.card import render_card, training_command, write_card
-    from training.evaluate import evaluate_examples, write_report
+    from risklens.training.card import render_card, training_command, write_card
+    from risklens.training.evaluate import evaluate_examples, write_report
 
     run = Path(run_dir)
     config = TrainConfig.load(run / "training_config.json")

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from labels.taxonomy import GROUP_OF, GROUPS, LABELS
-from model.calibration import expected_calibration_error
+from risklens.labels.taxonomy import GROUP_OF, GROUPS, LABELS
+from risklens.model.calibration import expected_calibration_error
 
 
 def _prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labels.annotations import SPLITS, Annotation, AnnotationError, load_all, text_hash
-from labels.dataset import Row, build_rows, to_dataset_dict
-from labels.resolve import resolve_one
-from labels.store import LabelStore, StoredAnnotation
-from labels.taxonomy import from_multi_hot, validate_labels
-from model.registry import SHIPPED_MODEL, Registry, resolve_model_path
+from risklens.labels.annotations import SPLITS, Annotation, AnnotationError, load_all, text_hash
+from risklens.labels.dataset import Row, build_rows, to_dataset_dict
+from risklens.labels.resolve import resolve_one
+from risklens.labels.store import LabelStore, StoredAnnotation
+from risklens.labels.taxonomy import from_multi_hot, validate_labels
+from risklens.model.registry import SHIPPED_MODEL, Registry, resolve_model_path
 
 # TrainConfig fields a warm start takes from the parent's recipe (the rest are per run).
 _RUN_FIELDS = ("data", "base_model", "out", "version", "epochs", "time_budget_minutes")
@@ -269,7 +269,7 @@ def parent_name(directory: Path, registry_root: Path) -> str:
 
 def inherited_options(model_dir: Path) -> dict[str, Any]:
     """The parent's training recipe (from its risklens.json), minus per-run fields."""
-    from training.config import TrainConfig
+    from risklens.training.config import TrainConfig
 
     try:
         meta = json.loads((model_dir / "risklens.json").read_text("utf-8"))
@@ -297,8 +297,8 @@ def retrain(config: RetrainConfig) -> RetrainResult:
     """Build the data, fine-tune, evaluate on the fixed test split, register a version."""
     import datasets
 
-    from training.config import ConfigError, TrainConfig
-    from training.loop import train
+    from risklens.training.config import ConfigError, TrainConfig
+    from risklens.training.loop import train
 
     if config.dataset is None and not config.data.is_dir():
         raise RetrainError(f"annotation folder {config.data} not found; pass --data pointing at labels/data.")

@@ -7,12 +7,12 @@ page-marked Markdown → plain text.
 
 from __future__ import annotations
 
-from filings.errors import EmptyFile, UnsupportedFormat
-from filings.readers.markdown import looks_like_markdown, read_markdown
-from filings.readers.page_lines import looks_like_page_lines, read_page_lines
-from filings.readers.pdf import looks_like_pdf, read_pdf
-from filings.readers.raw import RawDocument, RawLine
-from filings.readers.text import decode_text, read_text
+from risklens.filings.errors import EmptyFile, UnsupportedFormat
+from risklens.filings.readers.markdown import looks_like_markdown, read_markdown
+from risklens.filings.readers.page_lines import looks_like_page_lines, read_page_lines
+from risklens.filings.readers.pdf import looks_like_pdf, read_pdf
+from risklens.filings.readers.raw import RawDocument, RawLine
+from risklens.filings.readers.text import decode_text, read_text
 
 __all__ = ["RawDocument", "RawLine", "read_raw"]
 

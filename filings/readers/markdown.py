@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from filings.readers.raw import RawDocument, RawLine
+from risklens.filings.readers.raw import RawDocument, RawLine
 
 PAGE_MARKER = re.compile(r"^\s*(?:#{1,6}\s*第\s*(\d{1,5})\s*页\s*|<!--\s*page\s*(\d{1,5})\s*-->)\s*$")
 _MARKUP = re.compile(r"^\s*(?:#{1,6}\s|\*\*[^*]+\*\*\s*[:：]|-{3,}\s*$|\*{3,}\s*$)")

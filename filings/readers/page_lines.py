@@ -11,8 +11,8 @@ import json
 import re
 from typing import Any
 
-from filings.errors import UnsupportedFormat
-from filings.readers.raw import LineKind, RawDocument, RawLine
+from risklens.filings.errors import UnsupportedFormat
+from risklens.filings.readers.raw import LineKind, RawDocument, RawLine
 
 _KINDS: dict[str, LineKind] = {"text": "text", "excel": "table", "页眉": "header", "页脚": "footer"}
 # Tolerated share of lines that are not valid records (a truncated last line, stray blanks).

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pypdfium2 as pdfium
 
-from filings.errors import CorruptPdf, EncryptedPdf, NeedsOcr
-from filings.readers.raw import RawDocument, RawLine
+from risklens.filings.errors import CorruptPdf, EncryptedPdf, NeedsOcr
+from risklens.filings.readers.raw import RawDocument, RawLine
 
 _PDFIUM_PASSWORD_ERROR = 4
 # Below this many non-space characters per page on average, we call the PDF scanned.

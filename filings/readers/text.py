@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from filings.errors import UnsupportedFormat
-from filings.readers.raw import RawDocument, RawLine
+from risklens.filings.errors import UnsupportedFormat
+from risklens.filings.readers.raw import RawDocument, RawLine
 
 # A printed page number alone on a line; group "n" is the page's own number.
 PAGE_NUMBER = re.compile(

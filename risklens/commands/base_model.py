@@ -52,7 +52,7 @@ def _dir_mb(path: Path) -> float:
 
 
 def _print_check(model_dir: Path) -> int:
-    from model.base_model import COSINE_MIN, check_passed, load_base_model, self_check
+    from risklens.model.base_model import COSINE_MIN, check_passed, load_base_model, self_check
 
     model, tokenizer = load_base_model(model_dir)
     results = self_check(model, tokenizer)
@@ -68,7 +68,7 @@ def _print_check(model_dir: Path) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from model.base_model import build_base_model
+    from risklens.model.base_model import build_base_model
 
     def progress(message: str) -> None:
         print(f"  {message}", file=sys.stderr, flush=True)
@@ -94,7 +94,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from model.base_model import BaseModelError
+    from risklens.model.base_model import BaseModelError
 
     try:
         if args.action == "build":

@@ -14,9 +14,9 @@ import importlib
 HELP = "measure speed and memory (ingestion, prediction, the HTTP server) and write a report"
 
 TARGETS: dict[str, tuple[str, str]] = {
-    "ingest": ("filings.benchmark", "PDFs and page-lines files to paragraphs: pages/s, peak memory"),
-    "predict": ("model.benchmark", "paragraphs/s of predict vs a plain transformers pipeline"),
-    "serve": ("serving.benchmark", "load test of a real `risklens serve` on loopback"),
+    "ingest": ("risklens.filings.benchmark", "PDFs and page-lines files to paragraphs: pages/s, peak memory"),
+    "predict": ("risklens.model.benchmark", "paragraphs/s of predict vs a plain transformers pipeline"),
+    "serve": ("risklens.serving.benchmark", "load test of a real `risklens serve` on loopback"),
 }
 
 

@@ -26,8 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from serving.batch import load_classifier, render_comparison, score_files, write_output
-    from serving.compare import compare_filings
+    from risklens.scoring.batch import load_classifier, render_comparison, score_files, write_output
+    from risklens.scoring.compare import compare_filings
 
     try:
         classifier, _ = load_classifier(args.model)

@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from model.meta import PRECISIONS, Precision
+from risklens.model.meta import PRECISIONS, Precision
 
 if TYPE_CHECKING:
-    from model.classifier import RiskClassifier
+    from risklens.model.classifier import RiskClassifier
 
 HELP = "evaluate a model on labelled JSONL with and without headings, beside both baselines"
 DESCRIPTION = """Evaluate a classifier on labelled paragraphs (TAXONOMY.md JSONL with "labels").
@@ -47,10 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from model.classifier import RiskClassifier
-    from model.files import resolve_model_dir
-    from training.data import DataError, read_jsonl
-    from training.evaluate import evaluate_examples, to_markdown, write_report
+    from risklens.model.classifier import RiskClassifier
+    from risklens.model.files import resolve_model_dir
+    from risklens.training.data import DataError, read_jsonl
+    from risklens.training.evaluate import evaluate_examples, to_markdown, write_report
 
     try:
         examples = read_jsonl(args.data)
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _compare_models(dirs: list[Path], precision: Precision) -> dict[str, RiskClassifier]:
     """Other models by a short unique name: the directory name (run/model-best for run folders), primed when names repeat."""
-    from model.classifier import RiskClassifier
+    from risklens.model.classifier import RiskClassifier
 
     out: dict[str, RiskClassifier] = {}
     for directory in dirs:
@@ -87,8 +87,8 @@ def _compare_models(dirs: list[Path], precision: Precision) -> dict[str, RiskCla
 
 
 def _baseline(dataset_dir: Path):  # type: ignore[no-untyped-def]
-    from training.baselines import fit_tfidf_baseline
-    from training.data import load_dataset_dir
+    from risklens.training.baselines import fit_tfidf_baseline
+    from risklens.training.data import load_dataset_dir
 
     splits = load_dataset_dir(dataset_dir)
     return fit_tfidf_baseline(splits.train, splits.dev)[0]

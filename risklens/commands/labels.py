@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from labels import workflow
+from risklens.labels import workflow
 
 HELP = "label data: taxonomy, validate, stats, build the dataset, silver labels, Label Studio"
 

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from labels.jsonl import iter_json_lines
-from labels.store import (
+from risklens.labels.jsonl import iter_json_lines
+from risklens.labels.store import (
     ORIGINS,
     FeedbackError,
     LabelStore,
@@ -92,7 +92,7 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def _label_studio_items(path: Path) -> Iterator[dict[str, Any]]:
-    from labels.labelstudio import import_tasks
+    from risklens.labels.labelstudio import import_tasks
 
     for task in import_tasks(path):
         yield {
@@ -107,7 +107,7 @@ def _label_studio_items(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    from labels.labelstudio import LabelStudioError
+    from risklens.labels.labelstudio import LabelStudioError
 
     path: Path = args.file
     store_path: Path = args.store or default_store_path()
@@ -148,12 +148,12 @@ def run_add(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------------- queue
 def run_queue(args: argparse.Namespace) -> int:
-    from labels.annotations import AnnotationError
-    from labels.harvest import harvest
-    from labels.labelstudio import export_tasks
-    from model import RiskClassifier
-    from model.registry import ModelNotFoundError, resolve_model_path
-    from training import active
+    from risklens.labels.annotations import AnnotationError
+    from risklens.labels.harvest import harvest
+    from risklens.labels.labelstudio import export_tasks
+    from risklens.model import RiskClassifier
+    from risklens.model.registry import ModelNotFoundError, resolve_model_path
+    from risklens.training import active
 
     try:
         config = active.QueueConfig(n=args.n, per_document=args.per_doc)

@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from model.registry import Registry, RegistryError, format_table
+    from risklens.model.registry import Registry, RegistryError, format_table
 
     registry = Registry(args.registry)
     try:

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_report(paths: list[Path], out: TextIO) -> int:
-    from filings.report import expand, format_report, report_file
+    from risklens.filings.report import expand, format_report, report_file
 
     reports = [report_file(path) for path in expand(paths)]
     if not reports:
@@ -51,7 +51,7 @@ def _run_report(paths: list[Path], out: TextIO) -> int:
 
 
 def _run_paragraphs(paths: list[Path], sections: str, fmt: str, out: TextIO, err: TextIO) -> int:
-    from filings import FilingError, extract_paragraphs, load_document
+    from risklens.filings import FilingError, extract_paragraphs, load_document
 
     failed = 0
     for path in paths:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from model.meta import PRECISIONS
+from risklens.model.meta import PRECISIONS
 
 HELP = "tag paragraphs of a JSONL file: labels and scores for all 30 leaves, as JSONL"
 DESCRIPTION = """Tag risk paragraphs with taxonomy v1 leaves.
@@ -31,8 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from model.classifier import RiskClassifier
-    from model.files import read_paragraphs, resolve_model_dir, write_predictions
+    from risklens.model.classifier import RiskClassifier
+    from risklens.model.files import read_paragraphs, resolve_model_dir, write_predictions
 
     if args.batch_size < 1:
         print(f"risklens predict: --batch-size must be >= 1, got {args.batch_size}.", file=sys.stderr)

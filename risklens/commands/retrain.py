@@ -60,11 +60,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from labels.store import StoreError, default_store_path
-    from model.registry import RegistryError, default_registry_root
-    from training.config import ConfigError
-    from training.data import DataError
-    from training.retrain import RetrainConfig, RetrainError, retrain
+    from risklens.labels.store import StoreError, default_store_path
+    from risklens.model.registry import RegistryError, default_registry_root
+    from risklens.training.config import ConfigError
+    from risklens.training.data import DataError
+    from risklens.training.retrain import RetrainConfig, RetrainError, retrain
 
     overrides: dict[str, Any] = dict(args.set)
     for option, key in (("batch_size", "batch_size"), ("lr", "learning_rate"), ("time_budget", "time_budget_minutes"),

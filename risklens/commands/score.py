@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from serving.batch import load_classifier, render_profiles, score_files, write_output
+    from risklens.scoring.batch import load_classifier, render_profiles, score_files, write_output
 
     if args.top < 1 or args.batch_size < 1:
         print("risklens score: --top and --batch-size must be at least 1.", file=sys.stderr)

@@ -33,8 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from serving.server import port_problem, serve
-    from serving.state import ServerSettings
+    from risklens.serving.server import port_problem, serve
+    from risklens.serving.state import ServerSettings
 
     if not 0 < args.port < 65536 or args.timeout <= 0 or args.workers < 1 or args.batch_size < 1:
         print("risklens serve: --port must be 1-65535 and --timeout, --workers, --batch-size positive.", file=sys.stderr)

@@ -59,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> Any:
     """Merge --config, the explicit flags and the defaults into a validated TrainConfig."""
-    from training.config import TrainConfig
+    from risklens.training.config import TrainConfig
 
     values: dict[str, Any] = {}
     if args.config is not None:
@@ -75,9 +75,9 @@ def config_from_args(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from training.config import ConfigError
-    from training.data import DataError
-    from training.loop import train
+    from risklens.training.config import ConfigError
+    from risklens.training.data import DataError
+    from risklens.training.loop import train
 
     try:
         config = config_from_args(args)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from filings import load_document
-from filings.cleanup import is_toc_line, looks_like_table_row
-from filings.headings import cn_to_int, parse_enumerator, split_inline_heading
-from filings.textnorm import collapse_fake_bold, normalize_line
+from risklens.filings import load_document
+from risklens.filings.cleanup import is_toc_line, looks_like_table_row
+from risklens.filings.headings import cn_to_int, parse_enumerator, split_inline_heading
+from risklens.filings.textnorm import collapse_fake_bold, normalize_line
 
 
 def test_normalize_line_removes_layout_spaces_only_next_to_chinese() -> None:

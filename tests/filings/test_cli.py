@@ -67,7 +67,7 @@ def test_report_lists_sections_and_failures(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_benchmark_helpers_on_a_small_corpus(tmp_path: Path) -> None:
-    from filings.benchmark import build_page_lines, measure
+    from risklens.filings.benchmark import build_page_lines, measure
 
     source = tmp_path / "corpus"
     source.mkdir()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from filings import ANNUAL_REPORT_RISKS, RISK_FACTORS, ingest, load_document
-from filings.report import MIN_RISK_HEADINGS, report_file
+from risklens.filings import ANNUAL_REPORT_RISKS, RISK_FACTORS, ingest, load_document
+from risklens.filings.report import MIN_RISK_HEADINGS, report_file
 
 pytestmark = pytest.mark.corpus
 

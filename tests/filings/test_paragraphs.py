@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from filings import (
+from risklens.filings import (
     MAJOR_MATTERS,
     OTHER,
     RISK_FACTORS,

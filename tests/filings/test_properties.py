@@ -8,8 +8,8 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from filings import Document, FilingError, all_paragraphs, load_document
-from filings.readers import read_raw
+from risklens.filings import Document, FilingError, all_paragraphs, load_document
+from risklens.filings.readers import read_raw
 from tests.filings.conftest import FORMATS, sample_bytes
 
 PROPERTY_SETTINGS = settings(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from filings import (
+from risklens.filings import (
     CorruptPdf,
     EmptyFile,
     EncryptedPdf,
@@ -15,8 +15,8 @@ from filings import (
     UnsupportedFormat,
     load_document,
 )
-from filings.document import content_id
-from filings.readers.text import page_number_of
+from risklens.filings.document import content_id
+from risklens.filings.readers.text import page_number_of
 from tests.filings.conftest import sample_bytes
 from tests.filings.pdfgen import make_pdf
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from filings import extract_paragraphs, load_document
-from filings.readers.text import read_text
+from risklens.filings import extract_paragraphs, load_document
+from risklens.filings.readers.text import read_text
 
 
 def test_seed_002_risk_factors_sit_after_printed_page_94(seeds_dir: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from filings import INQUIRY_RISK_PROMPT, MAJOR_MATTERS, RISK_FACTORS, Paragraph, ingest
+from risklens.filings import INQUIRY_RISK_PROMPT, MAJOR_MATTERS, RISK_FACTORS, Paragraph, ingest
 
 pytestmark = pytest.mark.corpus
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from labels.agreement import agreement
+from risklens.labels.agreement import agreement
 
 
 def test_agreement_counts_exact_matches_and_micro_f1() -> None:
@@ -18,7 +18,7 @@ def test_agreement_counts_exact_matches_and_micro_f1() -> None:
 
 
 def test_majority_keeps_leaves_most_annotators_gave() -> None:
-    from labels.agreement import majority
+    from risklens.labels.agreement import majority
 
     votes = [["stock_price", "rd_failure"], ["rd_failure"], ["technology_iteration", "rd_failure", "stock_price"]]
     assert majority(votes) == ["rd_failure", "stock_price"]  # taxonomy order

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from labels.annotations import Annotation, write_annotations
-from labels.workflow import UserError, agreement_report
+from risklens.labels.annotations import Annotation, write_annotations
+from risklens.labels.workflow import UserError, agreement_report
 
 
 def _record(rid: str, labels: tuple[str, ...], split: str, annotator: str) -> Annotation:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from labels.annotations import (
+from risklens.labels.annotations import (
     Annotation,
     AnnotationError,
     load_all,
@@ -13,8 +13,8 @@ from labels.annotations import (
     text_hash,
     write_annotations,
 )
-from labels.dataset import build_rows, compute_stats, validate_splits
-from labels.resolve import resolve_one
+from risklens.labels.dataset import build_rows, compute_stats, validate_splits
+from risklens.labels.resolve import resolve_one
 
 
 def _record(**overrides: object) -> dict[str, object]:
@@ -70,7 +70,7 @@ def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
 
 
 def _stand_off(tmp_path: Path, text: str, whole: str, **overrides: object) -> Annotation:
-    from labels.sources import file_hash
+    from risklens.labels.sources import file_hash
 
     source = tmp_path / "corpus" / "rare" / "paragraphs.jsonl"
     source.parent.mkdir(parents=True, exist_ok=True)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from labels.agreement import majority
-from labels.annotations import load_all, read_annotations
-from labels.dataset import build_rows, compute_stats, split_key, validate_splits
-from labels.taxonomy import LABELS
+from risklens.labels.agreement import majority
+from risklens.labels.annotations import load_all, read_annotations
+from risklens.labels.dataset import build_rows, compute_stats, split_key, validate_splits
+from risklens.labels.taxonomy import LABELS
 
 DATA = Path(__file__).resolve().parents[2] / "labels" / "data"
 
@@ -78,7 +78,7 @@ def test_every_committed_record_resolves_against_the_corpus(shared_dir: Path) ->
 @pytest.mark.corpus
 @pytest.mark.parametrize("seed", ["002_1b7f672a21a59f37.txt", "004_5a2ba842c99afd65.txt"])
 def test_every_risk_paragraph_of_the_cloudwalk_seeds_is_gold(shared_dir: Path, seed: str) -> None:
-    from labels.harvest import harvest_file
+    from risklens.labels.harvest import harvest_file
 
     harvested = harvest_file(shared_dir / "seeds" / seed, shared_dir)
     gold = {(r.doc, r.start, r.end) for r in load_all(DATA) if r.kind == "gold"}

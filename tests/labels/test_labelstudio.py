@@ -5,8 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from labels.labelstudio import LabelStudioError, Task, export_tasks, import_tasks, labelling_config
-from labels.taxonomy import LABELS
+from risklens.labels.labelstudio import (
+    LabelStudioError,
+    Task,
+    export_tasks,
+    import_tasks,
+    labelling_config,
+)
+from risklens.labels.taxonomy import LABELS
 
 
 def test_config_offers_every_leaf() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from labels.silver import RULES, RuleLabeller
+from risklens.labels.silver import RULES, RuleLabeller
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from labels.annotations import text_hash
-from labels.migrations import LATEST_VERSION, MIGRATIONS, Migration, SchemaError, apply_migrations
-from labels.store import FeedbackError, LabelStore, StoreError, default_store_path, parse_item
+from risklens.labels.annotations import text_hash
+from risklens.labels.migrations import (
+    LATEST_VERSION,
+    MIGRATIONS,
+    Migration,
+    SchemaError,
+    apply_migrations,
+)
+from risklens.labels.store import (
+    FeedbackError,
+    LabelStore,
+    StoreError,
+    default_store_path,
+    parse_item,
+)
 
 RECEIVABLES = "报告期各期末，公司应收账款余额持续增加，若客户回款放缓，公司将面临坏账风险。"
 TALENT = "公司所处行业对研发人员依赖度高，若核心技术人员离职，研发进度可能受到影响。"

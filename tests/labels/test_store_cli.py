@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from labels.store import LabelStore
 from risklens.cli import main
+from risklens.labels.store import LabelStore
 
 ITEMS: list[dict[str, Any]] = [
     {"id": "fb-1", "text": "公司前五大客户收入占比超过七成，若主要客户减少订单，业绩将明显下降。",

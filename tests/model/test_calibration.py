@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.calibration import (
+from risklens.model.calibration import (
     apply_thresholds,
     expected_calibration_error,
     fit_temperature,

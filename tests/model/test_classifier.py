@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from labels.taxonomy import LABELS, TAXONOMY_VERSION
-from model import Prediction, RiskClassifier
-from model.classifier import bf16_supported
-from model.meta import META_FILE, ModelVersionWarning
-from model.testing import make_tiny_classifier
+from risklens.labels.taxonomy import LABELS, TAXONOMY_VERSION
+from risklens.model import Prediction, RiskClassifier
+from risklens.model.classifier import bf16_supported
+from risklens.model.meta import META_FILE, ModelVersionWarning
+from risklens.model.testing import make_tiny_classifier
 
 LONG = "公司应收账款余额较大，若客户经营情况发生不利变化，可能产生坏账损失。" * 12
 

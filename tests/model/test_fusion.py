@@ -4,9 +4,9 @@ from pathlib import Path
 
 import numpy as np
 
-from labels.taxonomy import LABEL_INDEX, LABELS
-from model.fusion import FEATURES, FusionHead, rule_matrix, tiny_fusion_example
-from model.inputs import Paragraph
+from risklens.labels.taxonomy import LABEL_INDEX, LABELS
+from risklens.model.fusion import FEATURES, FusionHead, rule_matrix, tiny_fusion_example
+from risklens.model.inputs import Paragraph
 
 
 def test_rule_features_come_from_headings_only_when_headings_are_used() -> None:

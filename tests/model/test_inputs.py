@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from transformers import BertTokenizer
 
-from model.inputs import Paragraph, as_paragraph, make_windows, shorten_heading
-from model.testing import tiny_vocab
+from risklens.model.inputs import Paragraph, as_paragraph, make_windows, shorten_heading
+from risklens.model.testing import tiny_vocab
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from labels.taxonomy import LABELS
-from model import RiskClassifier
-from model.files import read_paragraphs, resolve_model_dir, write_predictions
-from model.meta import ModelMeta
+from risklens.labels.taxonomy import LABELS
+from risklens.model import RiskClassifier
+from risklens.model.files import read_paragraphs, resolve_model_dir, write_predictions
+from risklens.model.meta import ModelMeta
 
 
 def test_meta_validates_and_round_trips(tmp_path: Path) -> None:

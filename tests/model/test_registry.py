@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from model import registry as registry_module
-from model.registry import (
+from risklens.model import registry as registry_module
+from risklens.model.registry import (
     ModelNotFoundError,
     PromotionRefused,
     Registry,

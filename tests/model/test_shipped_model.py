@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from model import RiskClassifier
-from model.files import DEFAULT_MODEL_DIR
+from risklens.model import RiskClassifier
+from risklens.model.files import DEFAULT_MODEL_DIR
 from tests.conftest import corpus_required
 
 pytestmark = [pytest.mark.shipped_model, pytest.mark.corpus]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from model.tfidf import TfidfOvR
+from risklens.model.tfidf import TfidfOvR
 
 TEXTS = ["应收账款坏账", "应收账款回收", "存货跌价准备", "存货减值", "汇率波动", "汇率变化"]
 Y = np.array([[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 0], [0, 0, 0], [0, 0, 0]])

@@ -13,7 +13,7 @@ from tests.serving.fakes import FILING_MD, LATER_FILING_MD, KeywordClassifier
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny random-weight model directory (scores are noise: check formats only)."""
-    from model.testing import make_tiny_classifier
+    from risklens.model.testing import make_tiny_classifier
 
     return make_tiny_classifier(tmp_path_factory.mktemp("tiny") / "model")
 

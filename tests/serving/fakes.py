@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from labels.taxonomy import LABELS
+from risklens.labels.taxonomy import LABELS
 
 KEYWORDS: dict[str, tuple[str, float]] = {
     "出口管制": ("entity_list_sanctions", 0.95),

@@ -13,11 +13,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from labels.taxonomy import LABELS
-from serving.app import create_app
-from serving.limits import MAX_PARAGRAPHS
-from serving.schemas import ComparisonResponse, ProfileResponse
-from serving.state import ServerSettings
+from risklens.labels.taxonomy import LABELS
+from risklens.serving.app import create_app
+from risklens.serving.limits import MAX_PARAGRAPHS
+from risklens.serving.schemas import ComparisonResponse, ProfileResponse
+from risklens.serving.state import ServerSettings
 from tests.serving.fakes import FILING_MD, LATER_FILING_MD, KeywordClassifier
 
 TOKEN = "s3cret-token"
@@ -307,7 +307,7 @@ def test_feedback_is_403_without_token_or_flag(client: TestClient) -> None:
 def test_feedback_with_allow_flag_reaches_the_label_store(
     fake_loader: Callable[[Path], KeywordClassifier], tmp_path: Path
 ) -> None:
-    from labels.store import LabelStore
+    from risklens.labels.store import LabelStore
 
     store = tmp_path / "labels.sqlite"
     with TestClient(create_app(fake_settings(fake_loader, allow_feedback=True, store=store))) as client:
@@ -420,7 +420,7 @@ def test_openapi_documents_every_route_with_examples_and_errors(client: TestClie
             name = ok["$ref"].rsplit("/", 1)[-1]
             assert components[name].get("examples"), f"{path}: no example answer"
     for name in ("ProfileResponse", "ComparisonResponse", "ClassifyResponse"):
-        from serving import schemas
+        from risklens.serving import schemas
 
         model = getattr(schemas, name)
         for example in components[name]["examples"]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from serving.benchmark import (
+from risklens.serving.benchmark import (
     MemoryWatch,
     Sample,
     add_arguments,

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from serving.align import align, innermost_heading
-from serving.compare import CHANGE_DELTA, compare_filings
-from serving.profile import build_profile
-from serving.schemas import ComparisonResponse
-from serving.scoring import score_source
+from risklens.scoring.align import align, innermost_heading
+from risklens.scoring.compare import CHANGE_DELTA, compare_filings
+from risklens.scoring.profile import build_profile
+from risklens.scoring.score import score_source
+from risklens.serving.schemas import ComparisonResponse
 from tests.serving.fakes import KeywordClassifier
 
 

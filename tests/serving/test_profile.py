@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from labels.taxonomy import GROUP_OF, LABELS
-from serving.profile import (
+from risklens.labels.taxonomy import GROUP_OF, LABELS
+from risklens.scoring.profile import (
     TOP_K,
     DocumentInfo,
     build_profile,
@@ -16,7 +16,7 @@ from serving.profile import (
     pool_repeats,
     text_ids,
 )
-from serving.schemas import ProfileResponse
+from risklens.serving.schemas import ProfileResponse
 from tests.serving.fakes import Para, paras
 
 THRESHOLDS = dict.fromkeys(LABELS, 0.5)

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from serving.batch import render_comparison, render_profiles
-from serving.compare import compare_filings
-from serving.profile import DocumentInfo, build_profile
-from serving.report_text import display_width, pad
-from serving.scoring import ScoredFiling, score_source
+from risklens.scoring.batch import render_comparison, render_profiles
+from risklens.scoring.compare import compare_filings
+from risklens.scoring.profile import DocumentInfo, build_profile
+from risklens.scoring.report_text import display_width, pad
+from risklens.scoring.score import ScoredFiling, score_source
 from tests.serving.fakes import KeywordClassifier, paras
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from labels.taxonomy import LABELS
+from risklens.labels.taxonomy import LABELS
 from tests.serving.fakes import FILING_MD
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-import filings
-from serving.compare import compare_filings
-from serving.scoring import ScoredFiling, score_source
+from risklens import filings
+from risklens.scoring.compare import compare_filings
+from risklens.scoring.score import ScoredFiling, score_source
 from tests.conftest import REPO_ROOT, need_path
 
 pytestmark = [pytest.mark.shipped_model, pytest.mark.corpus]
@@ -37,7 +37,7 @@ def shipped_classifier() -> object:
         "the shipped model model/default",
         "train one (see README: Training your own model) and copy its model-best there.",
     ).parent
-    from model import RiskClassifier
+    from risklens.model import RiskClassifier
 
     return RiskClassifier.from_pretrained(path)
 

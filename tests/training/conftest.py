@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from labels.taxonomy import to_multi_hot
-from model.testing import make_tiny_classifier
+from risklens.labels.taxonomy import to_multi_hot
+from risklens.model.testing import make_tiny_classifier
 
 # Made-up paragraphs in the style of risk factors (written for these tests).
 ROWS: list[tuple[str, str, list[str]]] = [

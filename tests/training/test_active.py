@@ -6,11 +6,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from labels.annotations import text_hash
-from labels.harvest import Harvested, harvest
-from labels.store import LabelStore
 from risklens.cli import main
-from training.active import (
+from risklens.labels.annotations import text_hash
+from risklens.labels.harvest import Harvested, harvest
+from risklens.labels.store import LabelStore
+from risklens.training.active import (
     Candidate,
     Exclusions,
     QueueConfig,
@@ -135,13 +135,13 @@ def test_queue_config_is_validated() -> None:
 # ------------------------------------------------------ with a real (tiny) model
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from model.testing import make_tiny_classifier
+    from risklens.model.testing import make_tiny_classifier
 
     return make_tiny_classifier(tmp_path_factory.mktemp("tiny") / "model")
 
 
 def test_rank_paragraphs_with_a_model_keeps_the_diversity_rules(tiny_model: Path, tmp_path: Path) -> None:
-    from model import RiskClassifier
+    from risklens.model import RiskClassifier
 
     write_filings(tmp_path, ["晨光仪器", "远航电子", "青木材料"])
     paragraphs = list(harvest(tmp_path))

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from labels.taxonomy import LABELS
-from model.fusion import FusionHead, tiny_fusion_example
-from training.calibrate import calibrate, tune_thresholds
+from risklens.labels.taxonomy import LABELS
+from risklens.model.fusion import FusionHead, tiny_fusion_example
+from risklens.training.calibrate import calibrate, tune_thresholds
 
 
 def test_thresholds_follow_data_with_many_positives_and_stay_near_half_with_few() -> None:

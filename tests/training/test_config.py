@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from training.config import ConfigError, TrainConfig
+from risklens.training.config import ConfigError, TrainConfig
 
 
 def make(**overrides: object) -> TrainConfig:

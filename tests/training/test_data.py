@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from training.data import DataError, load_dataset_dir, make_example, read_jsonl
+from risklens.training.data import DataError, load_dataset_dir, make_example, read_jsonl
 
 
 def test_dataset_dir_loads_into_examples(tiny_dataset: Path) -> None:

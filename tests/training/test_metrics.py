@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from labels.taxonomy import LABEL_INDEX, LABELS
-from training.metrics import (
+from risklens.labels.taxonomy import LABEL_INDEX, LABELS
+from risklens.training.metrics import (
     bootstrap_indices,
     bootstrap_interval,
     group_matrix,

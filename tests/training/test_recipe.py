@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from labels.taxonomy import LABELS
-from training.card import render_card, training_command
-from training.config import ConfigError, TrainConfig
-from training.data import load_dataset_dir
-from training.loop import (
+from risklens.labels.taxonomy import LABELS
+from risklens.training.card import render_card, training_command
+from risklens.training.config import ConfigError, TrainConfig
+from risklens.training.data import load_dataset_dir
+from risklens.training.loop import (
     _float_state,
     _optimiser,
     _train_step,
@@ -88,7 +88,7 @@ def test_bf16_training_step_runs_under_autocast_but_keeps_fp32_weights(tiny_base
 
 
 def test_model_card_names_command_data_and_both_baselines(tiny_dataset: Path) -> None:
-    from model.meta import ModelMeta
+    from risklens.model.meta import ModelMeta
 
     config = TrainConfig(data=str(tiny_dataset), base_model="base", out="runs/x", epochs=3)
     command = training_command(config)
@@ -107,7 +107,7 @@ def test_model_card_names_command_data_and_both_baselines(tiny_dataset: Path) ->
 
 
 def test_tfidf_baseline_is_tuned_on_dev(tiny_dataset: Path) -> None:
-    from training.baselines import fit_tfidf_baseline
+    from risklens.training.baselines import fit_tfidf_baseline
 
     splits = load_dataset_dir(tiny_dataset)
     model, report = fit_tfidf_baseline(splits.train, splits.dev, max_features=500,

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from labels.dataset import Row
-from labels.harvest import Harvested, harvest
-from labels.silver import RuleLabeller
-from labels.store import LabelStore
-from model import registry as registry_module
-from model.registry import Registry, resolve_model_path
 from risklens.cli import main
+from risklens.labels.dataset import Row
+from risklens.labels.harvest import Harvested, harvest
+from risklens.labels.silver import RuleLabeller
+from risklens.labels.store import LabelStore
+from risklens.model import registry as registry_module
+from risklens.model.registry import Registry, resolve_model_path
+from risklens.training.retrain import RetrainConfig, RetrainError, data_hash, retrain, store_rows
 from tests.training.test_active import TOPICS, write_filings
-from training.retrain import RetrainConfig, RetrainError, data_hash, retrain, store_rows
 
 COMPANIES = ["晨光仪器", "远航电子", "青木材料", "北辰装备", "东岳精工"]
 SPLIT_OF = {0: "train", 1: "train", 2: "dev", 3: "test"}  # company 4 has no gold labels
@@ -89,8 +89,8 @@ def test_data_hash_depends_on_content_not_order() -> None:
 
 
 def test_a_prebuilt_dataset_gives_the_same_rows_as_the_gold_files(tmp_path: Path) -> None:
-    from labels.dataset import to_dataset_dict
-    from training.retrain import build_dataset_rows
+    from risklens.labels.dataset import to_dataset_dict
+    from risklens.training.retrain import build_dataset_rows
 
     corpus, data, _ = write_world(tmp_path)
     with LabelStore(tmp_path / "s.sqlite") as store:
@@ -127,10 +127,10 @@ def test_retrain_explains_what_is_missing(tmp_path: Path) -> None:
 def test_feedback_to_retrained_promoted_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from fastapi.testclient import TestClient
 
-    from model import RiskClassifier
-    from model.testing import make_tiny_classifier
-    from serving.app import create_app
-    from serving.state import ServerSettings
+    from risklens.model import RiskClassifier
+    from risklens.model.testing import make_tiny_classifier
+    from risklens.serving.app import create_app
+    from risklens.serving.state import ServerSettings
 
     corpus, data, paragraphs = write_world(tmp_path)
     tiny = make_tiny_classifier(tmp_path / "tiny")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from labels.taxonomy import LABELS
-from model import RiskClassifier
 from risklens.cli import main
-from training import TrainConfig, evaluate_examples, read_jsonl, to_markdown, train
-from training.loop import TrainResult
+from risklens.labels.taxonomy import LABELS
+from risklens.model import RiskClassifier
+from risklens.training import TrainConfig, evaluate_examples, read_jsonl, to_markdown, train
+from risklens.training.loop import TrainResult
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +113,7 @@ def test_cli_errors_are_one_line(tmp_path: Path, tiny_dataset: Path, capsys: pyt
 
 
 def test_a_finished_run_can_be_recalibrated(trained: TrainResult) -> None:
-    from training.loop import calibrate_run
+    from risklens.training.loop import calibrate_run
 
     report = calibrate_run(trained.out_dir)
     assert set(report["modes"]["text"]) >= {"risklens", "tfidf", "rules"}

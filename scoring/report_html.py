@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from labels.taxonomy import GROUP_OF, GROUPS
-from serving.compare import STATUS_ORDER, Comparison, EvidencePair, RiskChange
-from serving.profile import Evidence, FilingProfile, RiskScore
+from risklens.labels.taxonomy import GROUP_OF, GROUPS
+from risklens.scoring.compare import STATUS_ORDER, Comparison, EvidencePair, RiskChange
+from risklens.scoring.profile import Evidence, FilingProfile, RiskScore
 
 PALETTE = {
     "technology": "#4e79a7",

@@ -10,8 +10,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from serving.compare import STATUS_ORDER, Comparison, EvidencePair, RiskChange
-from serving.profile import FilingProfile, RiskScore
+from risklens.scoring.compare import STATUS_ORDER, Comparison, EvidencePair, RiskChange
+from risklens.scoring.profile import FilingProfile, RiskScore
 
 DEFAULT_TOP = 10
 SNIPPET = 90

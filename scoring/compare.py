@@ -1,7 +1,7 @@
 """Compare two filings of one issuer: risks added, removed and materially changed.
 
-Both filings are scored (``serving.profile``) and their risk paragraphs aligned
-(``serving.align``). Then, per leaf disclosed in either filing (at least one paragraph at
+Both filings are scored (``scoring.profile``) and their risk paragraphs aligned
+(``scoring.align``). Then, per leaf disclosed in either filing (at least one paragraph at
 or above threshold):
 
 * **added** — disclosed only in the new filing; **removed** — only in the old one;
@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from labels.taxonomy import LABELS, TAXONOMY_VERSION
-from serving.align import MIN_SIMILARITY, SAME_SIMILARITY, Alignment, Match, align
-from serving.profile import DocumentInfo, Evidence, RiskScore, text_key
-from serving.scoring import ScoredFiling
+from risklens.labels.taxonomy import LABELS, TAXONOMY_VERSION
+from risklens.scoring.align import MIN_SIMILARITY, SAME_SIMILARITY, Alignment, Match, align
+from risklens.scoring.profile import DocumentInfo, Evidence, RiskScore, text_key
+from risklens.scoring.score import ScoredFiling
 
 CHANGE_DELTA = 15.0
 """Score move (points out of 100) that makes a risk disclosed in both filings 'changed'."""

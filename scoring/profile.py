@@ -37,7 +37,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from labels.taxonomy import GROUP_OF, GROUPS, LABELS, LEAF_BY_ID, TAXONOMY_VERSION
+from risklens.labels.taxonomy import GROUP_OF, GROUPS, LABELS, LEAF_BY_ID, TAXONOMY_VERSION
 
 PROFILE_VERSION = "risk-profile.v1"
 TOP_K = 3

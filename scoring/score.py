@@ -15,8 +15,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-import filings
-from serving.profile import DocumentInfo, FilingProfile, ParagraphLike, build_profile
+from risklens import filings
+from risklens.scoring.profile import DocumentInfo, FilingProfile, ParagraphLike, build_profile
 
 SECTIONS = "risk"
 """What ``filings.extract_paragraphs`` returns for scoring: every risk-disclosure section (风险因素, 重大事项提示, 特别风险提示, …)."""

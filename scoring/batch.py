@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from serving.compare import Comparison
-from serving.profile import FilingProfile
-from serving.scoring import ClassifierLike, Progress, ScoredFiling, score_source
+from risklens.scoring.compare import Comparison
+from risklens.scoring.profile import FilingProfile
+from risklens.scoring.score import ClassifierLike, Progress, ScoredFiling, score_source
 
 PROFILE_FORMATS = ("table", "json", "html", "md")
 COMPARE_FORMATS = ("table", "json", "html")
@@ -26,8 +26,8 @@ def load_classifier(model: Path | None) -> tuple[ClassifierLike, Path]:
 
     Raises ``FileNotFoundError``/``ValueError`` with a one-line message.
     """
-    from model import RiskClassifier
-    from model.registry import resolve_model_path
+    from risklens.model import RiskClassifier
+    from risklens.model.registry import resolve_model_path
 
     path = resolve_model_path(model)
     return RiskClassifier.from_pretrained(path), path
@@ -70,7 +70,7 @@ def score_files(
     paths: Sequence[Path], classifier: ClassifierLike, *, batch_size: int = 32, progress: bool = True
 ) -> BatchResult:
     """Score every file; a file that cannot be read adds an error line and is skipped."""
-    from filings.errors import FilingError
+    from risklens.filings.errors import FilingError
 
     result = BatchResult()
     for path in paths:
@@ -92,15 +92,15 @@ def render_profiles(profiles: Sequence[FilingProfile], fmt: str, top: int = 10) 
         data: Any = profiles[0].to_dict() if len(profiles) == 1 else [p.to_dict() for p in profiles]
         return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
     if fmt == "html":
-        from serving.report_html import profile_html
+        from risklens.scoring.report_html import profile_html
 
         return profile_html(profiles)
     if fmt == "md":
-        from serving.report_text import profiles_markdown
+        from risklens.scoring.report_text import profiles_markdown
 
         return profiles_markdown(profiles, top)
     if fmt == "table":
-        from serving.report_text import profiles_table
+        from risklens.scoring.report_text import profiles_table
 
         return profiles_table(profiles, top)
     raise ValueError(f"format must be one of {', '.join(PROFILE_FORMATS)}; got {fmt!r}.")
@@ -113,11 +113,11 @@ def render_comparison(comparison: Comparison, fmt: str) -> str:
 
         return json.dumps(comparison.to_dict(), ensure_ascii=False, indent=1) + "\n"
     if fmt == "html":
-        from serving.report_html import comparison_html
+        from risklens.scoring.report_html import comparison_html
 
         return comparison_html(comparison)
     if fmt == "table":
-        from serving.report_text import comparison_table
+        from risklens.scoring.report_text import comparison_table
 
         return comparison_table(comparison)
     raise ValueError(f"format must be one of {', '.join(COMPARE_FORMATS)}; got {fmt!r}.")
