@@ -42,6 +42,10 @@ class Document:
     page_starts: tuple[int, ...]
     page_numbers: tuple[int, ...]
     blocks: tuple[Block, ...]
+    recovered: bool = False
+    """The file was damaged (a cut-off download) and was read only as far as it goes."""
+    pages_read: int | None = None
+    """Pages that yielded text, where the reader counts them (PDF)."""
 
     def page_at(self, offset: int) -> int:
         """The page number of the character at ``offset`` (clamped to the text)."""
@@ -74,7 +78,14 @@ class PendingBlock:
 
 
 def build_document(
-    *, data: bytes, name: str, reader: str, pages: int, blocks: list[PendingBlock]
+    *,
+    data: bytes,
+    name: str,
+    reader: str,
+    pages: int,
+    blocks: list[PendingBlock],
+    recovered: bool = False,
+    pages_read: int | None = None,
 ) -> Document:
     """Assemble a Document from blocks in reading order."""
     parts: list[str] = []
@@ -99,4 +110,6 @@ def build_document(
         page_starts=tuple(starts),
         page_numbers=tuple(numbers),
         blocks=tuple(built),
+        recovered=recovered,
+        pages_read=pages_read,
     )

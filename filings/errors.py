@@ -19,6 +19,10 @@ class FilingError(ValueError):
         self.message = message
         super().__init__(f"{name}: {message}")
 
+    def __reduce__(self) -> tuple[type[FilingError], tuple[str, str]]:
+        # Rebuild from (name, message), so the error survives the trip out of a worker process.
+        return type(self), (self.name, self.message)
+
 
 class EmptyFile(FilingError):
     """The file has no bytes, or only whitespace."""
@@ -54,3 +58,19 @@ class NoRiskSection(FilingError):
     """The document was read, but no risk-disclosure section was found in it."""
 
     code = "no_risk_section"
+
+
+class DocumentTooComplex(FilingError):
+    """Reading the file needed more memory, time, pages or characters than the limits allow.
+
+    Raised for PDF page bombs and for files whose parsing ran out of its sandbox's memory
+    or time (``filings.sandbox``); the message names the limit that was hit.
+    """
+
+    code = "document_too_complex"
+
+
+class DecompressionLimit(FilingError):
+    """A PDF's compressed streams inflate to more bytes than the limits allow (a zip bomb)."""
+
+    code = "decompression_limit"

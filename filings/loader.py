@@ -8,6 +8,7 @@ from risklens.filings.cleanup import clean
 from risklens.filings.document import Document, build_document
 from risklens.filings.errors import FilingError
 from risklens.filings.joining import Joiner
+from risklens.filings.limits import DEFAULT_LIMITS, ParseLimits
 from risklens.filings.readers import read_raw
 
 
@@ -27,15 +28,22 @@ def read_source(source: Path | str | bytes, name: str | None) -> tuple[bytes, st
         raise FilingError(label, f"cannot be read ({exc.strerror or exc})") from None
 
 
-def load_document(source: Path | str | bytes, *, name: str | None = None) -> Document:
+def load_document(
+    source: Path | str | bytes, *, name: str | None = None, limits: ParseLimits = DEFAULT_LIMITS
+) -> Document:
     """Read a filing and return its normalised text with pages.
 
     The reader is chosen by content: PDF (text layer), page-lines JSON, Markdown with
     ``## 第N页`` markers, or plain text in UTF-8 or GB18030/GBK. Raises a ``FilingError``
-    subclass with a one-line message for anything it cannot read.
+    subclass with a one-line message for anything it cannot read, also for a file that
+    breaks ``limits`` (PDFs are read in a worker process under them: ``filings.sandbox``).
+    A damaged PDF that could be partly read comes back with ``recovered=True``.
     """
     data, label = read_source(source, name)
-    raw = read_raw(data, label)
+    raw = read_raw(data, label, limits)
     lines = clean(raw)
     blocks = Joiner(lines).blocks()
-    return build_document(data=data, name=label, reader=raw.reader, pages=raw.pages, blocks=blocks)
+    return build_document(
+        data=data, name=label, reader=raw.reader, pages=raw.pages, blocks=blocks,
+        recovered=raw.recovered, pages_read=raw.pages_read,
+    )

@@ -8,11 +8,13 @@ page-marked Markdown → plain text.
 from __future__ import annotations
 
 from risklens.filings.errors import EmptyFile, UnsupportedFormat
+from risklens.filings.limits import DEFAULT_LIMITS, ParseLimits
 from risklens.filings.readers.markdown import looks_like_markdown, read_markdown
 from risklens.filings.readers.page_lines import looks_like_page_lines, read_page_lines
 from risklens.filings.readers.pdf import looks_like_pdf, read_pdf
 from risklens.filings.readers.raw import RawDocument, RawLine
 from risklens.filings.readers.text import decode_text, read_text
+from risklens.filings.sandbox import run_limited
 
 __all__ = ["RawDocument", "RawLine", "read_raw"]
 
@@ -32,12 +34,17 @@ _MAX_CONTROL_SHARE = 0.01
 _ALLOWED_CONTROLS = frozenset("\n\r\t\f")
 
 
-def read_raw(data: bytes, name: str) -> RawDocument:
-    """Detect the format of ``data`` and run the matching reader."""
+def read_raw(data: bytes, name: str, limits: ParseLimits = DEFAULT_LIMITS) -> RawDocument:
+    """Detect the format of ``data`` and run the matching reader.
+
+    PDFs are read under ``limits`` in a worker process (``filings.sandbox``): native
+    parsers are where a hostile file does its damage. Text formats are parsed here; their
+    size is the caller's limit on the upload.
+    """
     if not data.strip():
         raise EmptyFile(name, "is empty; expected a PDF or the text of a filing")
     if looks_like_pdf(data):
-        return read_pdf(data, name)
+        return run_limited(read_pdf, data, name, limits, name=name, limits=limits)
     for signature, what in _KNOWN_BINARY:
         if data.startswith(signature):
             raise UnsupportedFormat(name, f"is {what}")

@@ -1,14 +1,21 @@
 """Reader for PDFs with a text layer, via PDFium (pypdfium2): fast enough for 200 pages.
 
 Pages are the PDF's own pages (1-based). A password-protected PDF raises
-``EncryptedPdf``; a PDF whose pages carry (almost) no text raises ``NeedsOcr``.
+``EncryptedPdf``; a PDF whose pages carry (almost) no text raises ``NeedsOcr``. Untrusted
+input is bounded by ``ParseLimits``: compressed streams are measured before PDFium
+decodes them (``DecompressionLimit``), and pages and characters are counted as they are
+extracted (``DocumentTooComplex``). A file PDFium cannot open — typically a download cut
+off before its cross-reference table — is repaired with qpdf and read as far as it goes;
+the result says so (``recovered``, ``pages_read``).
 """
 
 from __future__ import annotations
 
 import pypdfium2 as pdfium
 
-from risklens.filings.errors import CorruptPdf, EncryptedPdf, NeedsOcr
+from risklens.filings.errors import CorruptPdf, DocumentTooComplex, EncryptedPdf, NeedsOcr
+from risklens.filings.limits import DEFAULT_LIMITS, ParseLimits
+from risklens.filings.readers.pdf_repair import check_inflated_size, repair_pdf
 from risklens.filings.readers.raw import RawDocument, RawLine
 
 _PDFIUM_PASSWORD_ERROR = 4
@@ -21,42 +28,89 @@ def looks_like_pdf(data: bytes) -> bool:
     return b"%PDF-" in data[:1024]
 
 
-def read_pdf(data: bytes, name: str) -> RawDocument:
-    """Extract each page's text lines."""
+def read_pdf(data: bytes, name: str, limits: ParseLimits = DEFAULT_LIMITS) -> RawDocument:
+    """Extract each page's text lines, within ``limits``; every failure is a ``FilingError``."""
+    check_inflated_size(data, name, limits)
+    pdf, recovered = _open(data, name)
     try:
-        pdf = pdfium.PdfDocument(data)
+        doc = _extract(pdf, name, limits)
     except pdfium.PdfiumError as exc:
-        if getattr(exc, "err_code", None) == _PDFIUM_PASSWORD_ERROR:
-            raise EncryptedPdf(
-                name, "is a password-protected PDF; remove the password (print to PDF) and retry"
-            ) from None
-        raise CorruptPdf(name, f"is a damaged PDF that cannot be opened ({exc}); re-download it") from None
-    try:
-        doc = RawDocument(reader="pdf", pages=len(pdf))
-        visible = 0
-        for index in range(len(pdf)):
-            page = pdf[index]
-            try:
-                textpage = page.get_textpage()
-                try:
-                    text = textpage.get_text_range()
-                finally:
-                    textpage.close()
-            except pdfium.PdfiumError:
-                text = ""
-            finally:
-                page.close()
-            visible += sum(1 for ch in text if not ch.isspace())
-            for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-                doc.lines.append(RawLine(line, index + 1))
+        raise CorruptPdf(name, f"is a damaged PDF whose pages cannot be read ({exc}); re-download it") from None
     finally:
         pdf.close()
+    if recovered:
+        doc.recovered = True
     if doc.pages == 0:
         raise CorruptPdf(name, "is a PDF without pages; re-download it")
-    if visible < _MIN_CHARS_PER_PAGE * doc.pages / 10 or visible == 0:
+    visible = sum(1 for line in doc.lines for ch in line.text if not ch.isspace())
+    scanned = visible < _MIN_CHARS_PER_PAGE * doc.pages / 10 and not recovered  # a cut-off tail is blank
+    if scanned or visible == 0:
         raise NeedsOcr(
             name,
             f"is a PDF without a text layer ({doc.pages} pages, {visible} characters); "
             "it needs OCR first, or use the text version of the filing",
         )
     return doc
+
+
+def _open(data: bytes, name: str) -> tuple[pdfium.PdfDocument, bool]:
+    """The PDFium document, and whether it had to be repaired first."""
+    try:
+        return pdfium.PdfDocument(data), False
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == _PDFIUM_PASSWORD_ERROR:
+            raise EncryptedPdf(
+                name, "is a password-protected PDF; remove the password (print to PDF) and retry"
+            ) from None
+    repaired = repair_pdf(data, name)
+    try:
+        return pdfium.PdfDocument(repaired), True
+    except pdfium.PdfiumError as exc:
+        raise CorruptPdf(name, f"is a damaged PDF that cannot be opened ({exc}); re-download it") from None
+
+
+def _extract(pdf: pdfium.PdfDocument, name: str, limits: ParseLimits) -> RawDocument:
+    pages = len(pdf)
+    if pages > limits.max_pages:
+        raise DocumentTooComplex(
+            name, f"has {pages:,} pages, the limit is {limits.max_pages:,}; send the part with the risk sections"
+        )
+    doc = RawDocument(reader="pdf", pages=pages)
+    chars = 0
+    read = 0
+    for index in range(pages):
+        text = _page_text(pdf, index)
+        if len(text) > limits.max_page_chars:
+            raise DocumentTooComplex(
+                name, f"page {index + 1} holds {len(text):,} characters, the limit is {limits.max_page_chars:,}"
+            )
+        chars += len(text)
+        if chars > limits.max_chars:
+            raise DocumentTooComplex(
+                name, f"holds more than {limits.max_chars:,} characters of text by page {index + 1}"
+            )
+        if text.strip():
+            read += 1
+        for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+            doc.lines.append(RawLine(line, index + 1))
+    doc.pages_read = read
+    return doc
+
+
+def _page_text(pdf: pdfium.PdfDocument, index: int) -> str:
+    """The text of one page; a page PDFium cannot load or parse reads as empty."""
+    try:
+        page = pdf[index]
+    except pdfium.PdfiumError:
+        return ""
+    try:
+        textpage = page.get_textpage()
+        try:
+            return str(textpage.get_text_range())
+        finally:
+            textpage.close()
+    except pdfium.PdfiumError:
+        return ""
+    finally:
+        page.close()
+

@@ -33,3 +33,7 @@ class RawDocument:
     reader: ReaderName
     lines: list[RawLine] = field(default_factory=list)
     pages: int = 0
+    recovered: bool = False
+    """True when the file was damaged (e.g. a cut-off download) and was read as far as it goes."""
+    pages_read: int | None = None
+    """Pages that yielded text, where the reader counts them (PDF)."""

@@ -7,6 +7,7 @@ No PDF library can write these here, and the bytes are small enough to build dir
 from __future__ import annotations
 
 import hashlib
+import zlib
 
 _PAD = bytes.fromhex("28BF4E5E4E758A4164004E56FFFA01082E2E00B6D0683E802F0CA9FE6453697A")
 
@@ -31,8 +32,28 @@ def _hex_ucs2(text: str) -> str:
     return "".join(f"{ord(ch):04X}" for ch in text)
 
 
-def make_pdf(pages: list[list[str]], *, user_password: str | None = None) -> bytes:
-    """A PDF with one text line per entry of each page; [] pages have no text at all."""
+def deflate_with_padding(content: bytes, padding: int) -> bytes:
+    """``content`` plus a PDF comment of ``padding`` spaces, Flate-compressed in 1 MiB steps.
+
+    200 MiB of padding compresses to ~200 KB: a deflate bomb built without ever holding it.
+    """
+    packer = zlib.compressobj(9)
+    out = [packer.compress(content + b"\n%")]
+    chunk = b" " * (1 << 20)
+    for start in range(0, padding, len(chunk)):
+        out.append(packer.compress(chunk[: min(len(chunk), padding - start)]))
+    out.append(packer.compress(b"\n") + packer.flush())
+    return b"".join(out)
+
+
+def make_pdf(
+    pages: list[list[str]], *, user_password: str | None = None, bomb_padding: int = 0
+) -> bytes:
+    """A PDF with one text line per entry of each page; [] pages have no text at all.
+
+    ``bomb_padding`` > 0 Flate-compresses the first page's content stream with that many
+    bytes of padding inside (see ``deflate_with_padding``).
+    """
     objects: list[bytes] = []  # object i+1
 
     def add(body: bytes) -> int:
@@ -89,10 +110,13 @@ def make_pdf(pages: list[list[str]], *, user_password: str | None = None) -> byt
         offsets.append(len(out))
         if number in streams:
             data = body
+            extra = ""
+            if bomb_padding and number == streams[0]:
+                data, extra = deflate_with_padding(body, bomb_padding), " /Filter /FlateDecode"
             if key:
                 object_key = hashlib.md5(key + number.to_bytes(3, "little") + b"\x00\x00").digest()[:10]
                 data = _rc4(object_key, data)
-            out += f"{number} 0 obj\n<< /Length {len(data)} >>\nstream\n".encode() + data + b"\nendstream\nendobj\n"
+            out += f"{number} 0 obj\n<< /Length {len(data)}{extra} >>\nstream\n".encode() + data + b"\nendstream\nendobj\n"
         else:
             out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
     xref = len(out)
