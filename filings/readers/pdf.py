@@ -43,8 +43,11 @@ def read_pdf(data: bytes, name: str, limits: ParseLimits = DEFAULT_LIMITS) -> Ra
     if doc.pages == 0:
         raise CorruptPdf(name, "is a PDF without pages; re-download it")
     visible = sum(1 for line in doc.lines for ch in line.text if not ch.isspace())
-    scanned = visible < _MIN_CHARS_PER_PAGE * doc.pages / 10 and not recovered  # a cut-off tail is blank
-    if scanned or visible == 0:
+    if recovered and visible == 0:
+        raise CorruptPdf(
+            name, f"is a damaged or cut-off PDF whose readable part ({doc.pages} pages) holds no text; re-download it"
+        )
+    if visible < _MIN_CHARS_PER_PAGE * doc.pages / 10 and not recovered:  # a cut-off tail is blank
         raise NeedsOcr(
             name,
             f"is a PDF without a text layer ({doc.pages} pages, {visible} characters); "
