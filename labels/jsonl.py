@@ -24,3 +24,5 @@ def iter_json_lines(
                 yield number, json.loads(line)
             except json.JSONDecodeError as exc:
                 raise error(f"{path}:{number}: not valid JSON ({exc.msg}){hint}.") from None
+            except RecursionError:
+                raise error(f"{path}:{number}: JSON nested too deeply to read{hint}.") from None

@@ -297,6 +297,8 @@ class RiskClassifier:
     ) -> np.ndarray:
         """Turn raw encoder logits into calibrated probabilities (temperature, fusion)."""
         scaled = np.asarray(logits, dtype=np.float64) / self.meta.temperature
+        if len(scaled) == 0:  # no paragraphs: nothing to fuse (TF-IDF refuses empty input)
+            return np.zeros((0, len(self.labels)))
         if component == "encoder" or self.fusion is None:
             return sigmoid(scaled)
         if component != "full":
