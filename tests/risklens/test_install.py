@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -21,11 +22,17 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "risklens" / "examples" / "example_prospectus.md"
 
 
+# Left out of the copy the wheel is built from: a stale build/ would put deleted modules back.
+NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__", ".*_cache", "runs", "reports")
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    source = tmp_path_factory.mktemp("source") / "risklens"
+    shutil.copytree(REPO, source, symlinks=True, ignore=NOT_SOURCE)
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "--no-build-isolation", "-q", "-w", str(out)],
+        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation", "-q", "-w", str(out)],
         check=True, capture_output=True, text=True,
     )
     (built,) = out.glob("risklens-*.whl")
