@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
 
+import risklens
 from risklens.labels.taxonomy import LABELS
 from risklens.scoring.compare import Comparison
 from risklens.scoring.profile import FilingProfile
@@ -442,6 +443,7 @@ def test_the_app_builds_without_loading_anything() -> None:
 
     app = create_app(fake_settings(loader))
     assert isinstance(app, FastAPI) and loads == []
+    assert app.version == risklens.__version__  # read from the metadata, not imported from the shell
 
 
 def test_concurrent_requests_share_one_model_and_get_their_own_answers(tiny_model: Path) -> None:
