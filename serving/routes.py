@@ -13,9 +13,9 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import pydantic_core
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import TypeAdapter
 
 from risklens.scoring.compare import Comparison, compare_filings
 from risklens.scoring.profile import FilingProfile
@@ -47,6 +47,9 @@ from risklens.serving.state import LoadedModel, ServerState
 from risklens.serving.uploads import Upload, read_filing, read_filing_pair, request_body_openapi
 
 T = TypeVar("T")
+
+_ANSWER: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
+"""Writes answers with pydantic's JSON writer, as FastAPI does for response models."""
 
 _DESCRIPTIONS = {
     400: "malformed JSON or multipart body",
@@ -117,7 +120,7 @@ def scoring_answer(body: dict[str, Any]) -> Response:
     and drop those ``to_dict`` derives (``disclosed``, ``summary``).
     """
     body = {**body, "model": ModelSummary.model_validate(body["model"]).model_dump()}
-    return Response(pydantic_core.to_json(body), media_type="application/json")
+    return Response(_ANSWER.dump_json(body), media_type="application/json")
 
 
 def _http_message(exc: Exception) -> str:
