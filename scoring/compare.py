@@ -19,12 +19,13 @@ the two are, so a reader sees what text appeared, vanished or was rewritten.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from risklens.labels.taxonomy import LABELS, TAXONOMY_VERSION
 from risklens.scoring.align import MIN_SIMILARITY, SAME_SIMILARITY, Alignment, Match, align
+from risklens.scoring.apidoc import COMPARISON_EXAMPLE, MODEL_SCHEMA, openapi_config
 from risklens.scoring.profile import DocumentInfo, Evidence, RiskScore, text_key
 from risklens.scoring.score import ScoredFiling
 
@@ -40,6 +41,8 @@ STATUS_ORDER = ("added", "removed", "changed", "unchanged")
 class ParagraphRef:
     """A paragraph on the other side of an alignment."""
 
+    __pydantic_config__: ClassVar[dict[str, Any]] = openapi_config()
+
     paragraph_id: str
     section: str
     heading: str
@@ -52,21 +55,29 @@ class ParagraphRef:
 class EvidencePair:
     """An evidence paragraph of one filing with its aligned paragraph in the other filing."""
 
-    side: str  # which filing the evidence comes from: "old" or "new"
+    __pydantic_config__: ClassVar[dict[str, Any]] = openapi_config()
+
+    side: str = field(metadata={"description": 'which filing the evidence comes from: "old" or "new"'})
     evidence: Evidence
-    counterpart: ParagraphRef | None
-    similarity: float | None  # text similarity of the two (None without counterpart)
+    counterpart: ParagraphRef | None = field(
+        default=None, metadata={"description": "the aligned paragraph of the other filing"}
+    )
+    similarity: float | None = field(
+        default=None, metadata={"description": "text similarity of the pair (null without counterpart)"}
+    )
 
 
 @dataclass
 class RiskChange:
     """How one leaf differs between the two filings, with evidence from both sides."""
 
+    __pydantic_config__: ClassVar[dict[str, Any]] = openapi_config()
+
     id: str
     group: str
     zh: str
     en: str
-    status: str
+    status: str = field(metadata={"description": "added, removed, changed or unchanged"})
     old_score: float
     new_score: float
     delta: float
@@ -81,6 +92,8 @@ class RiskChange:
 class AlignmentSummary:
     """How many risk paragraphs were matched, rewritten or found on one side only."""
 
+    __pydantic_config__: ClassVar[dict[str, Any]] = openapi_config()
+
     old_paragraphs: int
     new_paragraphs: int
     matched: int
@@ -93,9 +106,18 @@ class AlignmentSummary:
 class Comparison:
     """The result of ``risklens compare OLD NEW`` and ``POST /v1/compare``."""
 
+    __pydantic_config__: ClassVar[dict[str, Any]] = openapi_config(
+        order=("old", "new", "model", "taxonomy_version", "settings", "alignment", "summary", "risks"),
+        derived={"summary": {"type": "object", "additionalProperties": {"type": "integer"}, "title": "Summary",
+                             "description": "how many risks are added, removed, changed and unchanged"}},
+        examples=[COMPARISON_EXAMPLE],
+    )
+
     old: DocumentInfo
     new: DocumentInfo
-    model: dict[str, Any]
+    model: dict[str, Any] = field(
+        metadata={"description": "the model that scored both filings", "json_schema_extra": MODEL_SCHEMA}
+    )
     alignment: AlignmentSummary
     risks: list[RiskChange]
     settings: dict[str, float]

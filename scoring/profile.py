@@ -33,11 +33,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
 from risklens.labels.taxonomy import GROUP_OF, GROUPS, LABELS, LEAF_BY_ID, TAXONOMY_VERSION
+from risklens.scoring.apidoc import MODEL_SCHEMA, PROFILE_EXAMPLE, openapi_config
 
 PROFILE_VERSION = "risk-profile.v1"
 TOP_K = 3
@@ -97,6 +98,8 @@ class ParagraphLike(Protocol):
 class DocumentInfo:
     """Which filing a profile describes."""
 
+    __pydantic_config__: ClassVar[dict[str, Any]] = openapi_config()
+
     name: str
     doc_id: str = ""
     reader: str = ""
@@ -106,6 +109,8 @@ class DocumentInfo:
 @dataclass(frozen=True)
 class Evidence:
     """One paragraph supporting a risk: where it is, how sure the model is, its text."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = openapi_config()
 
     paragraph_id: str
     section: str
@@ -122,18 +127,25 @@ class Evidence:
 class RiskScore:
     """The score of one leaf or group, its terms, paragraph count and evidence."""
 
+    __pydantic_config__: ClassVar[dict[str, Any]] = openapi_config(
+        derived={"disclosed": {"type": "boolean", "title": "Disclosed",
+                               "description": "at least one paragraph at or above the threshold"}},
+    )
+
     id: str
-    kind: str  # "leaf" or "group"
+    kind: str = field(metadata={"description": '"leaf" or "group"'})
     group: str
     zh: str
     en: str
-    score: float
+    score: float = field(metadata={"description": "0-100, see profile.formula"})
     disclosure: float
     highlight: float
     rank_factor: float
     prominence: float
-    paragraphs: int
-    first_position: int | None  # 1-based position in the risk-factor body of the first hit
+    paragraphs: int = field(metadata={"description": "risk paragraphs at or above the threshold"})
+    first_position: int | None = field(
+        metadata={"description": "1-based position in the risk-factor body of the first paragraph at or above the threshold"}
+    )
     evidence: list[Evidence] = field(default_factory=list)
     rank: int = 0
 
@@ -152,6 +164,8 @@ class RiskScore:
 class ParagraphResult:
     """A scored risk paragraph: where it is and the leaves at or above their thresholds."""
 
+    __pydantic_config__: ClassVar[dict[str, Any]] = openapi_config()
+
     id: str
     section: str
     heading: str
@@ -167,12 +181,20 @@ class ParagraphResult:
 class FilingProfile:
     """Leaf and group scores of one filing, with the paragraphs they came from."""
 
+    __pydantic_config__: ClassVar[dict[str, Any]] = openapi_config(
+        order=("document", "model", "taxonomy_version", "profile_version", "formula", "sections",
+               "leaves", "groups", "paragraphs"),
+        examples=[PROFILE_EXAMPLE],
+    )
+
     document: DocumentInfo
-    model: dict[str, Any]
-    leaves: list[RiskScore]
-    groups: list[RiskScore]
-    paragraphs: list[ParagraphResult]
-    sections: dict[str, int]
+    model: dict[str, Any] = field(
+        metadata={"description": "the model that scored the filing", "json_schema_extra": MODEL_SCHEMA}
+    )
+    leaves: list[RiskScore] = field(metadata={"description": "all 30 leaves, best score first"})
+    groups: list[RiskScore] = field(metadata={"description": "all 9 groups, best score first"})
+    paragraphs: list[ParagraphResult] = field(metadata={"description": "every risk paragraph with its labels"})
+    sections: dict[str, int] = field(metadata={"description": "risk paragraphs per section"})
     taxonomy_version: str = TAXONOMY_VERSION
     profile_version: str = PROFILE_VERSION
     formula: str = FORMULA

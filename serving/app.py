@@ -14,10 +14,10 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import metadata
 
 from fastapi import FastAPI
 
-from risklens import __version__
 from risklens.serving import errors
 from risklens.serving.accesslog import AccessLogMiddleware
 from risklens.serving.limits import (
@@ -42,6 +42,19 @@ Tag the risk disclosures of Chinese A-share filings with the 30 leaves of taxono
   ≤ {MAX_PARAGRAPH_CHARS:,} characters a paragraph, PDF ≤ {MAX_PDF_PAGES:,} pages (413), and a request timeout (504).
 * **Errors**: `{{"error": {{"code", "message"}}}}` with a stable code; see each route.
 """
+
+
+def package_version() -> str:
+    """The installed risklens version, from the package metadata.
+
+    Read here rather than imported from the ``risklens`` package: that is the shell, which
+    sits above serving (and may import it), so serving never imports it. Same value and
+    same fallback for a source tree without install.
+    """
+    try:
+        return metadata.version("risklens")
+    except metadata.PackageNotFoundError:
+        return "0.0.0+source"
 
 
 def _event(event: str, /, **fields: object) -> None:
@@ -90,7 +103,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="RiskLens",
-        version=__version__,
+        version=package_version(),
         summary="Risk disclosures of Chinese A-share filings: paragraph labels, filing profiles, comparisons.",
         description=DESCRIPTION,
         lifespan=lifespan,

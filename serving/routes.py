@@ -14,9 +14,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from pydantic import TypeAdapter
 
-from risklens.scoring.compare import compare_filings
+from risklens.scoring.compare import Comparison, compare_filings
+from risklens.scoring.profile import FilingProfile
 from risklens.scoring.score import ScoredFiling, score_source
 from risklens.serving.accesslog import add_log_fields
 from risklens.serving.auth import (
@@ -31,14 +33,13 @@ from risklens.serving.schemas import (
     ClassifyRequest,
     ClassifyResponse,
     CompareRequest,
-    ComparisonResponse,
     ErrorResponse,
     FeedbackRequest,
     FeedbackResponse,
     FilingText,
     HealthResponse,
     ModelInfo,
-    ProfileResponse,
+    ModelSummary,
     ReadyResponse,
     ReloadResponse,
 )
@@ -46,6 +47,9 @@ from risklens.serving.state import LoadedModel, ServerState
 from risklens.serving.uploads import Upload, read_filing, read_filing_pair, request_body_openapi
 
 T = TypeVar("T")
+
+_ANSWER: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
+"""Writes answers with pydantic's JSON writer, as FastAPI does for response models."""
 
 _DESCRIPTIONS = {
     400: "malformed JSON or multipart body",
@@ -105,6 +109,18 @@ def score_upload(loaded: LoadedModel, upload: Upload, batch_size: int) -> Scored
         return score_source(upload.data, loaded.classifier, name=upload.name, batch_size=batch_size)
     except FilingError as exc:
         raise ApiError(filing_error_status(exc.code), exc.code, _http_message(exc)) from None
+
+
+def scoring_answer(body: dict[str, Any]) -> Response:
+    """A profile's or comparison's ``to_dict()`` as the JSON answer, its ``model`` with all
+    five ``ModelSummary`` keys (null when unknown).
+
+    The route's response model (the dataclass) documents the answer; the body is sent
+    as it is, since re-validating it through the dataclass would order the keys by field
+    and drop those ``to_dict`` derives (``disclosed``, ``summary``).
+    """
+    body = {**body, "model": ModelSummary.model_validate(body["model"]).model_dump()}
+    return Response(_ANSWER.dump_json(body), media_type="application/json")
 
 
 def _http_message(exc: Exception) -> str:
@@ -173,13 +189,13 @@ async def classify(body: ClassifyRequest, request: Request) -> dict[str, Any]:
 
 @v1.post(
     "/filings",
-    response_model=ProfileResponse,
+    response_model=FilingProfile,
     tags=["filings"],
     summary="the risk profile of a filing",
     responses=errors(400, 401, 413, 415, 422, 503, 504),
     openapi_extra=request_body_openapi(FilingText, ("file",), raw=True),
 )
-async def filings_profile(request: Request) -> dict[str, Any]:
+async def filings_profile(request: Request) -> Response:
     """Upload a filing (PDF or text) and get its risk profile with evidence.
 
     Send it as multipart (field ``file``), as JSON ``{"text", "name"?}``, or as the raw
@@ -193,18 +209,18 @@ async def filings_profile(request: Request) -> dict[str, Any]:
     add_log_fields(
         request, document=upload.name, paragraphs=len(scored.paragraphs), model_version=loaded.info.get("version")
     )
-    return scored.profile.to_dict()
+    return scoring_answer(scored.profile.to_dict())
 
 
 @v1.post(
     "/compare",
-    response_model=ComparisonResponse,
+    response_model=Comparison,
     tags=["filings"],
     summary="risks added, removed and changed between two filings",
     responses=errors(400, 401, 413, 415, 422, 503, 504),
     openapi_extra=request_body_openapi(CompareRequest, ("old", "new"), raw=False),
 )
-async def compare(request: Request) -> dict[str, Any]:
+async def compare(request: Request) -> Response:
     """Compare an older and a newer filing of one issuer (multipart ``old``/``new`` or JSON)."""
     state = state_of(request)
     loaded = current_model(state)
@@ -217,7 +233,7 @@ async def compare(request: Request) -> dict[str, Any]:
 
     result = await run_blocking(state, work)
     add_log_fields(request, old=old_upload.name, new=new_upload.name, model_version=loaded.info.get("version"))
-    return result
+    return scoring_answer(result)
 
 
 @v1.get(

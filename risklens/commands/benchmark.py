@@ -16,7 +16,7 @@ HELP = "measure speed and memory (ingestion, prediction, the HTTP server) and wr
 TARGETS: dict[str, tuple[str, str]] = {
     "ingest": ("risklens.filings.benchmark", "PDFs and page-lines files to paragraphs: pages/s, peak memory"),
     "predict": ("risklens.model.benchmark", "paragraphs/s of predict vs a plain transformers pipeline"),
-    "serve": ("risklens.serving.benchmark", "load test of a real `risklens serve` on loopback"),
+    "serve": ("risklens.commands.benchmark_serve", "load test of a real `risklens serve` on loopback"),
 }
 
 

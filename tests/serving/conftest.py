@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.serving.fakes import FILING_MD, LATER_FILING_MD, KeywordClassifier
+from tests.scoring.conftest import filing_file, later_filing_file
+from tests.scoring.fakes import KeywordClassifier
+
+__all__ = ["fake_loader", "filing_file", "later_filing_file", "tiny_model"]
 
 
 @pytest.fixture(scope="session")
@@ -16,20 +19,6 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from risklens.model.testing import make_tiny_classifier
 
     return make_tiny_classifier(tmp_path_factory.mktemp("tiny") / "model")
-
-
-@pytest.fixture()
-def filing_file(tmp_path: Path) -> Path:
-    path = tmp_path / "xinghe-prospectus.md"
-    path.write_text(FILING_MD, encoding="utf-8")
-    return path
-
-
-@pytest.fixture()
-def later_filing_file(tmp_path: Path) -> Path:
-    path = tmp_path / "xinghe-offering.md"
-    path.write_text(LATER_FILING_MD, encoding="utf-8")
-    return path
 
 
 @pytest.fixture()

@@ -12,13 +12,18 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import TypeAdapter
 
+import risklens
 from risklens.labels.taxonomy import LABELS
+from risklens.scoring.compare import Comparison
+from risklens.scoring.profile import FilingProfile
 from risklens.serving.app import create_app
 from risklens.serving.limits import MAX_PARAGRAPHS
-from risklens.serving.schemas import ComparisonResponse, ProfileResponse
+from risklens.serving.schemas import ClassifyResponse
 from risklens.serving.state import ServerSettings
-from tests.serving.fakes import FILING_MD, LATER_FILING_MD, KeywordClassifier
+from tests.scoring.fakes import FILING_MD, LATER_FILING_MD, KeywordClassifier
+from tests.scoring.schema_check import assert_matches_schema
 
 TOKEN = "s3cret-token"
 
@@ -205,14 +210,16 @@ def test_filing_as_json_multipart_and_raw_text(client: TestClient) -> None:
     ]
     for response in answers:
         assert response.status_code == 200, response.text
-        profile = ProfileResponse.model_validate(response.json())
-        assert profile.document.name == "xinghe.md" and profile.document.pages == 6
-        disclosed = [leaf.id for leaf in profile.leaves if leaf.disclosed]
+        profile = response.json()
+        assert_matches_schema(profile, FilingProfile)
+        assert profile["document"]["name"] == "xinghe.md" and profile["document"]["pages"] == 6
+        assert list(profile["model"]) == ["name", "version", "taxonomy_version", "base_model", "created"]
+        disclosed = [leaf["id"] for leaf in profile["leaves"] if leaf["disclosed"]]
         assert disclosed[0] == "entity_list_sanctions"
         assert set(disclosed) == {"entity_list_sanctions", "customer_concentration", "receivables_credit", "inventory_impairment"}
-        receivables = next(leaf for leaf in profile.leaves if leaf.id == "receivables_credit")
-        assert receivables.evidence[0].page == 6
-        assert receivables.evidence[0].heading.endswith("（一）应收账款回收的风险")
+        receivables = next(leaf for leaf in profile["leaves"] if leaf["id"] == "receivables_credit")
+        assert receivables["evidence"][0]["page"] == 6
+        assert receivables["evidence"][0]["heading"].endswith("（一）应收账款回收的风险")
 
 
 @pytest.mark.parametrize(
@@ -252,9 +259,10 @@ def test_compare_as_json_and_multipart(client: TestClient) -> None:
     ]
     for response in answers:
         assert response.status_code == 200, response.text
-        comparison = ComparisonResponse.model_validate(response.json())
-        assert comparison.summary == {"added": 1, "removed": 2, "changed": 1, "unchanged": 1}
-        assert comparison.old.name == "old.md" and comparison.new.name == "new.md"
+        comparison = response.json()
+        assert_matches_schema(comparison, Comparison)
+        assert comparison["summary"] == {"added": 1, "removed": 2, "changed": 1, "unchanged": 1}
+        assert comparison["old"]["name"] == "old.md" and comparison["new"]["name"] == "new.md"
 
 
 def test_compare_errors(client: TestClient) -> None:
@@ -419,12 +427,10 @@ def test_openapi_documents_every_route_with_examples_and_errors(client: TestClie
             ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
             name = ok["$ref"].rsplit("/", 1)[-1]
             assert components[name].get("examples"), f"{path}: no example answer"
-    for name in ("ProfileResponse", "ComparisonResponse", "ClassifyResponse"):
-        from risklens.serving import schemas
-
-        model = getattr(schemas, name)
-        for example in components[name]["examples"]:
-            model.model_validate(example)  # the documented examples are valid answers
+    for cls in (FilingProfile, Comparison, ClassifyResponse):
+        for example in components[cls.__name__]["examples"]:
+            TypeAdapter(cls).validate_python(example)  # the documented examples are valid answers
+    assert components["RiskScore"]["properties"]["disclosed"]["type"] == "boolean"  # derived by to_dict
     assert "Bearer" in schema["info"]["description"]
 
 
@@ -437,6 +443,7 @@ def test_the_app_builds_without_loading_anything() -> None:
 
     app = create_app(fake_settings(loader))
     assert isinstance(app, FastAPI) and loads == []
+    assert app.version == risklens.__version__  # read from the metadata, not imported from the shell
 
 
 def test_concurrent_requests_share_one_model_and_get_their_own_answers(tiny_model: Path) -> None:

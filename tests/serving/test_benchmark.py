@@ -8,15 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from risklens.serving.benchmark import (
-    MemoryWatch,
-    Sample,
-    add_arguments,
-    load_paragraphs,
-    markdown,
-    run,
-    summarize,
-)
+from risklens.commands.benchmark_serve import add_arguments, markdown, run
+from risklens.serving.benchmark import MemoryWatch, Sample, load_paragraphs, summarize
 
 
 def test_summarize_counts_errors_and_percentiles() -> None:
@@ -66,3 +59,10 @@ def test_run_refuses_bad_arguments_and_missing_paragraphs(tiny_model: Path, tmp_
     empty.write_text("没有风险章节。", encoding="utf-8")
     assert run(parser.parse_args(["--model", str(tiny_model), "--source", str(empty)])) == 2
     assert "no risk paragraphs found" in capsys.readouterr().err
+
+
+def test_the_cli_dispatches_benchmark_serve_to_its_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from risklens.cli import main
+
+    assert main(["benchmark", "serve", "--clients", "0"]) == 2
+    assert "risklens benchmark serve: --clients, --duration and --paragraphs must be positive." in capsys.readouterr().err

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from risklens.labels.taxonomy import LABELS
-from tests.serving.fakes import FILING_MD
+from tests.scoring.fakes import FILING_MD
 
 
 def free_port() -> int:

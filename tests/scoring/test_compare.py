@@ -3,11 +3,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from risklens.scoring.align import align, innermost_heading
-from risklens.scoring.compare import CHANGE_DELTA, compare_filings
+from risklens.scoring.compare import CHANGE_DELTA, Comparison, compare_filings
 from risklens.scoring.profile import build_profile
 from risklens.scoring.score import score_source
-from risklens.serving.schemas import ComparisonResponse
-from tests.serving.fakes import KeywordClassifier
+from tests.scoring.fakes import KeywordClassifier
+from tests.scoring.schema_check import assert_matches_schema
 
 
 def test_innermost_heading_drops_the_enumerator() -> None:
@@ -55,7 +55,7 @@ def test_compare_reports_added_removed_and_rewritten_risks(filing_file: Path, la
     assert pair.similarity is not None and pair.similarity < 0.85
 
     data = comparison.to_dict()
-    ComparisonResponse.model_validate(data)
+    assert_matches_schema(data, Comparison)
     assert data["summary"] == {"added": 1, "removed": 2, "changed": 1, "unchanged": 1}
     assert data["settings"]["change_delta"] == CHANGE_DELTA
 

@@ -10,7 +10,7 @@ from risklens.scoring.compare import compare_filings
 from risklens.scoring.profile import DocumentInfo, build_profile
 from risklens.scoring.report_text import display_width, pad
 from risklens.scoring.score import ScoredFiling, score_source
-from tests.serving.fakes import KeywordClassifier, paras
+from tests.scoring.fakes import KeywordClassifier, paras
 
 
 @pytest.fixture()

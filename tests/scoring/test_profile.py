@@ -10,14 +10,15 @@ from risklens.labels.taxonomy import GROUP_OF, LABELS
 from risklens.scoring.profile import (
     TOP_K,
     DocumentInfo,
+    FilingProfile,
     build_profile,
     channel_terms,
     noisy_or_top,
     pool_repeats,
     text_ids,
 )
-from risklens.serving.schemas import ProfileResponse
-from tests.serving.fakes import Para, paras
+from tests.scoring.fakes import Para, paras
+from tests.scoring.schema_check import assert_matches_schema
 
 THRESHOLDS = dict.fromkeys(LABELS, 0.5)
 DOC = DocumentInfo(name="made-up.txt", doc_id="abc", reader="text", pages=9)
@@ -116,7 +117,7 @@ def test_profile_json_matches_the_api_schema() -> None:
     items = paras(("major_matters", "甲"), ("risk_factors", "乙"))
     profile = build_profile(items, probs_for(2, {(1, "rd_failure"): 0.9}), THRESHOLDS, document=DOC, model={"name": "m"})
     data = profile.to_dict()
-    ProfileResponse.model_validate(data)
+    assert_matches_schema(data, FilingProfile)
     assert data["sections"] == {"major_matters": 1, "risk_factors": 1}
     assert data["leaves"][0]["id"] == "rd_failure" and data["leaves"][0]["disclosed"] is True
 

@@ -1,4 +1,4 @@
-"""Test doubles and made-up filings for the serving tests (text written for these tests)."""
+"""Test doubles and made-up filings for the scoring and serving tests (text written for these tests)."""
 
 from __future__ import annotations
 
