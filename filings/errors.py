@@ -74,3 +74,9 @@ class DecompressionLimit(FilingError):
     """A PDF's compressed streams inflate to more bytes than the limits allow (a zip bomb)."""
 
     code = "decompression_limit"
+
+
+class TooManyPages(DocumentTooComplex):
+    """A PDF with more pages than ``ParseLimits.max_pages`` (the server's 413 ``too_many_pages``)."""
+
+    code = "too_many_pages"

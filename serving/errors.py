@@ -5,11 +5,14 @@ Status codes (documented per route in the OpenAPI schema):
 * 400 ``malformed_json`` / ``bad_request`` — the body cannot be parsed;
 * 401 ``unauthorized`` — missing or wrong bearer token;
 * 403 ``forbidden`` — feedback or admin routes not enabled;
-* 413 ``body_too_large``, ``too_many_paragraphs``, ``paragraph_too_long``, ``too_many_pages``;
+* 413 ``body_too_large``, ``too_many_paragraphs``, ``paragraph_too_long``, ``too_many_pages``,
+  ``too_costly`` (more text than the timeout allows at the measured speed) and the reading
+  limits of ``filings.limits`` (``document_too_complex``, ``decompression_limit``);
 * 415 ``unsupported_media_type`` / ``unsupported_format`` — neither PDF nor text;
 * 422 ``invalid_request`` (wrong types, empty lists) and the ingestion errors of
   ``filings.errors`` (``empty_file``, ``needs_ocr``, ``encrypted_pdf``, ``no_risk_section`` …);
-* 503 ``not_ready`` — the model is still loading; 504 ``timeout``.
+* 503 ``not_ready`` — the model is still loading; ``overloaded`` — the queue is full
+  (with ``Retry-After``); 504 ``timeout`` — the work stopped at the deadline.
 """
 
 from __future__ import annotations
@@ -59,9 +62,15 @@ class ApiError(HTTPException):
         self.details = details
 
 
+_OVER_A_LIMIT = frozenset({"too_many_pages", "document_too_complex", "decompression_limit"})
+
+
 def filing_error_status(code: str) -> int:
-    """HTTP status of a ``filings.errors.FilingError`` code."""
-    return 415 if code == "unsupported_format" else 422
+    """HTTP status of a ``filings.errors.FilingError`` code: 415 not a filing's format,
+    413 over a reading limit (pages, memory, time, inflated bytes), 422 anything else."""
+    if code == "unsupported_format":
+        return 415
+    return 413 if code in _OVER_A_LIMIT else 422
 
 
 def _loc(loc: Sequence[Any]) -> str:

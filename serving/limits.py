@@ -114,19 +114,3 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
-
-
-def pdf_page_count(data: bytes) -> int | None:
-    """Pages of a PDF (None when ``data`` is not a PDF PDFium can open)."""
-    if not data.lstrip()[:5].startswith(b"%PDF"):
-        return None
-    import pypdfium2
-
-    try:
-        pdf = pypdfium2.PdfDocument(data)
-    except Exception:  # corrupt or encrypted: filings reports it properly
-        return None
-    try:
-        return len(pdf)
-    finally:
-        pdf.close()

@@ -9,18 +9,19 @@ never changes the model under a running request.
 from __future__ import annotations
 
 import asyncio
-import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import TypeAdapter
 
+from risklens.filings.limits import ParseLimits
 from risklens.scoring.compare import Comparison, compare_filings
 from risklens.scoring.profile import FilingProfile
-from risklens.scoring.score import ScoredFiling, score_source
+from risklens.scoring.score import SECTIONS, ScoredFiling, document_info, score_paragraphs
 from risklens.serving.accesslog import add_log_fields
+from risklens.serving.admission import Cancelled, Deadline, check_cost
 from risklens.serving.auth import (
     check_admin_allowed,
     check_feedback_allowed,
@@ -28,7 +29,6 @@ from risklens.serving.auth import (
     state_of,
 )
 from risklens.serving.errors import ApiError, filing_error_status
-from risklens.serving.limits import MAX_PDF_PAGES, pdf_page_count
 from risklens.serving.schemas import (
     ClassifyRequest,
     ClassifyResponse,
@@ -55,11 +55,12 @@ _DESCRIPTIONS = {
     400: "malformed JSON or multipart body",
     401: "missing or wrong bearer token (when the server has RISKLENS_API_TOKEN)",
     403: "route not enabled on this server",
-    413: "over a limit: body 25 MB, 512 paragraphs, 20,000 characters a paragraph, 1,000 PDF pages",
+    413: "over a limit: body 25 MB, 512 paragraphs, 20,000 characters a paragraph, 1,000 PDF pages, "
+    "more text than the timeout allows at the measured speed (too_costly), a PDF too complex to read",
     415: "neither a PDF nor text, or an unsupported Content-Type",
     422: "wrong types, empty lists, unknown labels, or a filing that cannot be read (no text layer, no risk section, …)",
     500: "the reload failed; the previous model keeps serving",
-    503: "the model is still loading (see /readyz)",
+    503: "the model is still loading (see /readyz), or the queue is full (overloaded, with Retry-After)",
     504: "the request took longer than the timeout",
 }
 
@@ -78,37 +79,52 @@ def current_model(state: ServerState) -> LoadedModel:
     return loaded
 
 
-async def run_blocking(state: ServerState, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run ``fn`` in the worker pool, answering 504 after the request timeout.
+async def run_job(state: ServerState, job: Callable[[Deadline], T]) -> T:
+    """Run ``job(deadline)`` in the worker pool, admitted by the queue, stopped at the timeout.
 
-    The worker thread cannot be interrupted; a timed-out job finishes in the background
-    and its result is dropped.
+    503 ``overloaded`` when the queue is full. At the timeout the request answers 504 and
+    the deadline is cancelled, so the job stops at its next check (after the current
+    encoder batch); its queue place is freed only when it has really stopped.
     """
+    deadline = Deadline(state.settings.timeout_s)
+    release = state.admission.admit()
     loop = asyncio.get_running_loop()
-    future = loop.run_in_executor(state.executor, functools.partial(fn, *args, **kwargs))
+    future = loop.run_in_executor(state.executor, job, deadline)
+    future.add_done_callback(lambda _: release())
     try:
-        return await asyncio.wait_for(future, state.settings.timeout_s)
-    except TimeoutError:
+        return await asyncio.wait_for(asyncio.shield(future), state.settings.timeout_s)
+    except (TimeoutError, Cancelled):
+        deadline.cancel()
+        future.add_done_callback(_drop_result)
         raise ApiError(
             504, "timeout",
-            f"the request took longer than {state.settings.timeout_s:g} s; send fewer paragraphs or a smaller filing.",
+            f"the request took longer than {state.settings.timeout_s:g} s and was stopped; "
+            "send fewer paragraphs or a smaller filing.",
         ) from None
 
 
-def score_upload(loaded: LoadedModel, upload: Upload, batch_size: int) -> ScoredFiling:
-    """Check the page limit, ingest and score one uploaded filing (runs in a worker)."""
-    from risklens.filings.errors import FilingError
+def _drop_result(future: asyncio.Future[Any]) -> None:
+    """Retrieve a stopped job's outcome (``Cancelled``), so asyncio does not log it as lost."""
+    if not future.cancelled():
+        future.exception()
 
-    pages = pdf_page_count(upload.data)
-    if pages is not None and pages > MAX_PDF_PAGES:
-        raise ApiError(
-            413, "too_many_pages",
-            f"{upload.name}: the PDF has {pages} pages, the limit is {MAX_PDF_PAGES:,}; send the part with the risk sections.",
-        )
+
+def score_upload(
+    loaded: LoadedModel, upload: Upload, batch_size: int, deadline: Deadline, limits: ParseLimits
+) -> ScoredFiling:
+    """Ingest one uploaded filing under ``limits``, check its cost, then score it (in a worker)."""
+    from risklens.filings import FilingError, extract_paragraphs, load_document
+
     try:
-        return score_source(upload.data, loaded.classifier, name=upload.name, batch_size=batch_size)
+        doc = load_document(upload.data, name=upload.name, limits=limits)
+        paragraphs = extract_paragraphs(doc, SECTIONS)
     except FilingError as exc:
         raise ApiError(filing_error_status(exc.code), exc.code, _http_message(exc)) from None
+    deadline.check()
+    check_cost(sum(len(p.text) for p in paragraphs), loaded.chars_per_second, deadline.remaining, upload.name)
+    return score_paragraphs(
+        paragraphs, loaded.classifier, document=document_info(doc), batch_size=batch_size, progress=deadline.check
+    )
 
 
 def scoring_answer(body: dict[str, Any]) -> Response:
@@ -151,12 +167,17 @@ async def healthz() -> dict[str, str]:
     responses={503: {"model": ReadyResponse, "description": "the model is loading or failed to load"}},
 )
 async def readyz(request: Request) -> Any:
-    """200 with the model once it is loaded; 503 with the reason before (no token)."""
-    holder = state_of(request).holder
-    loaded = holder.current
+    """200 with the model once it is loaded; 503 with the reason before, and while the
+    queue is full, so a load balancer sends the next request elsewhere (no token)."""
+    state = state_of(request)
+    loaded = state.holder.current
     if loaded is None:
-        reason = f"model failed to load: {holder.error}" if holder.error else "model is loading"
+        reason = f"model failed to load: {state.holder.error}" if state.holder.error else "model is loading"
         return JSONResponse({"ready": False, "reason": reason}, status_code=503)
+    if state.admission.saturated:
+        reason = f"saturated: {state.admission.admitted} requests queued or running (limit {state.admission.capacity})"
+        return JSONResponse({"ready": False, "reason": reason}, status_code=503,
+                            headers={"Retry-After": str(int(state.admission.retry_after_s))})
     return {"ready": True, "model": loaded.summary}
 
 
@@ -176,7 +197,13 @@ async def classify(body: ClassifyRequest, request: Request) -> dict[str, Any]:
     state = state_of(request)
     loaded = current_model(state)
     items = [p.model_dump(exclude_none=True) for p in body.paragraphs]
-    predictions = await run_blocking(state, loaded.classifier.predict, items, state.settings.batch_size)
+    check_cost(sum(len(item["text"]) for item in items), loaded.chars_per_second, state.settings.timeout_s, "the request")
+
+    def work(deadline: Deadline) -> Sequence[Any]:
+        deadline.check()
+        return loaded.classifier.predict(items, state.settings.batch_size, deadline.check)
+
+    predictions = await run_job(state, work)
     add_log_fields(request, paragraphs=len(items), model_version=loaded.info.get("version"))
     return {
         "model": loaded.summary,
@@ -205,7 +232,10 @@ async def filings_profile(request: Request) -> Response:
     state = state_of(request)
     loaded = current_model(state)
     upload = await read_filing(request)
-    scored = await run_blocking(state, score_upload, loaded, upload, state.settings.batch_size)
+    limits = state.settings.parse_limits()
+    scored = await run_job(
+        state, lambda deadline: score_upload(loaded, upload, state.settings.batch_size, deadline, limits)
+    )
     add_log_fields(
         request, document=upload.name, paragraphs=len(scored.paragraphs), model_version=loaded.info.get("version")
     )
@@ -226,12 +256,14 @@ async def compare(request: Request) -> Response:
     loaded = current_model(state)
     old_upload, new_upload = await read_filing_pair(request)
 
-    def work() -> dict[str, Any]:
-        old = score_upload(loaded, old_upload, state.settings.batch_size)
-        new = score_upload(loaded, new_upload, state.settings.batch_size)
+    limits = state.settings.parse_limits()
+
+    def work(deadline: Deadline) -> dict[str, Any]:
+        old = score_upload(loaded, old_upload, state.settings.batch_size, deadline, limits)
+        new = score_upload(loaded, new_upload, state.settings.batch_size, deadline, limits)
         return compare_filings(old, new).to_dict()
 
-    result = await run_blocking(state, work)
+    result = await run_job(state, work)
     add_log_fields(request, old=old_upload.name, new=new_upload.name, model_version=loaded.info.get("version"))
     return scoring_answer(result)
 
@@ -287,7 +319,7 @@ async def feedback(body: FeedbackRequest, request: Request) -> dict[str, int]:
     state = state_of(request)
     items = [p.model_dump(exclude_none=True) for p in body.paragraphs]
     annotator = (body.annotator or "").strip() or "api"
-    stored = await run_blocking(state, store_feedback, state, items, annotator)
+    stored = await run_job(state, lambda _deadline: store_feedback(state, items, annotator))
     add_log_fields(request, stored=stored, annotator=annotator)
     return {"stored": stored}
 

@@ -11,18 +11,22 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from risklens.filings.limits import ParseLimits
 from risklens.scoring.score import ClassifierLike, model_summary
-from risklens.serving.limits import MAX_BODY_BYTES, REQUEST_TIMEOUT_S
+from risklens.serving.admission import Admission
+from risklens.serving.limits import MAX_BODY_BYTES, MAX_PDF_PAGES, REQUEST_TIMEOUT_S
 
 TOKEN_ENV = "RISKLENS_API_TOKEN"
 
 Loader = Callable[[Path], ClassifierLike]
+SpeedProbe = Callable[[ClassifierLike, int], float | None]
 Resolver = Callable[[Path | None], Path]
 
 
@@ -52,10 +56,19 @@ class ServerSettings:
     timeout_s: float = REQUEST_TIMEOUT_S
     max_body_bytes: int = MAX_BODY_BYTES
     workers: int = 2  # threads running inference and ingestion off the event loop (the encoder runs one batch at a time)
+    queue: int = 8  # jobs admitted at once (running or waiting); one more gets 503 overloaded
+    header_timeout_s: float = 10.0  # a client must send its request line and headers within this
+    body_timeout_s: float = 30.0  # and each part of its body within this after the previous one
+    max_connections: int = 512  # open connections at once; more are refused by the server
     background_load: bool = True  # serve /healthz while the model loads; /readyz says when ready
     install_sighup: bool = False  # reload on SIGHUP (only in the main thread of a real server)
     loader: Loader = field(default=default_loader)
+    speed_probe: SpeedProbe | None = None  # measures chars/s at load (None: measure_speed)
     resolver: Resolver = field(default=default_resolver)
+
+    def parse_limits(self) -> ParseLimits:
+        """How far reading one uploaded filing may go: the request timeout bounds it too."""
+        return ParseLimits(max_pages=MAX_PDF_PAGES, wall_seconds=self.timeout_s)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ServerSettings:
@@ -72,10 +85,25 @@ class LoadedModel:
     info: dict[str, Any]
     path: Path
     loaded_at: str
+    chars_per_second: float | None = None  # measured at load; bounds a request's cost (413 too_costly)
 
     @property
     def summary(self) -> dict[str, Any]:
         return model_summary(self.info)
+
+
+# Made-up risk text for the speed probe at load time (no filing text is copied).
+_PROBE_SENTENCE = "若主要客户经营状况恶化或行业政策发生变化，公司应收账款可能无法按期收回，经营业绩存在下滑的风险。"
+
+
+def measure_speed(classifier: ClassifierLike, batch_size: int, paragraphs: int = 16) -> float:
+    """Characters per second the classifier runs at here, timed on a second pass (warm)."""
+    items = [{"id": f"probe-{i}", "text": _PROBE_SENTENCE * (6 + i % 4)} for i in range(paragraphs)]
+    chars = sum(len(item["text"]) for item in items)
+    classifier.predict_proba(items, batch_size)
+    started = time.perf_counter()
+    classifier.predict_proba(items, batch_size)
+    return chars / max(time.perf_counter() - started, 1e-6)
 
 
 class ModelHolder:
@@ -105,6 +133,9 @@ class ModelHolder:
                     info=dict(classifier.info()),
                     path=Path(path),
                     loaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                    chars_per_second=(self._settings.speed_probe or measure_speed)(
+                        classifier, self._settings.batch_size
+                    ),
                 )
             except Exception as exc:
                 self.error = f"{type(exc).__name__}: {exc}"
@@ -122,6 +153,7 @@ class ServerState:
     def __init__(self, settings: ServerSettings) -> None:
         self.settings = settings
         self.holder = ModelHolder(settings)
+        self.admission = Admission(settings.queue)
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._store: Any = None
         self._lock = threading.Lock()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pypdfium2 as pdfium
 
-from risklens.filings.errors import CorruptPdf, DocumentTooComplex, EncryptedPdf, NeedsOcr
+from risklens.filings.errors import CorruptPdf, DocumentTooComplex, EncryptedPdf, NeedsOcr, TooManyPages
 from risklens.filings.limits import DEFAULT_LIMITS, ParseLimits
 from risklens.filings.readers.pdf_repair import check_inflated_size, repair_pdf
 from risklens.filings.readers.raw import RawDocument, RawLine
@@ -75,7 +75,7 @@ def _open(data: bytes, name: str) -> tuple[pdfium.PdfDocument, bool]:
 def _extract(pdf: pdfium.PdfDocument, name: str, limits: ParseLimits) -> RawDocument:
     pages = len(pdf)
     if pages > limits.max_pages:
-        raise DocumentTooComplex(
+        raise TooManyPages(
             name, f"has {pages:,} pages, the limit is {limits.max_pages:,}; send the part with the risk sections"
         )
     doc = RawDocument(reader="pdf", pages=pages)

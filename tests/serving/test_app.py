@@ -34,6 +34,7 @@ def fake_settings(loader: Callable[[Path], Any], **overrides: Any) -> ServerSett
         "resolver": lambda explicit: Path("fake-model"),
         "loader": loader,
         "background_load": False,
+        "speed_probe": lambda classifier, batch_size: None,  # fakes have no speed to bound cost by
     }
     options.update(overrides)
     return ServerSettings(**options)
