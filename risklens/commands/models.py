@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for child in (listing, promote):
         child.add_argument(
             "--registry", type=Path, default=None,
-            help="registry folder (default: $RISKLENS_MODELS or ./models)",
+            help="registry folder (default: $RISKLENS_MODELS, else models/ in $RISKLENS_HOME or the user data dir)",
         )
 
 

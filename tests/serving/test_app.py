@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from risklens.labels.taxonomy import LABELS
+from risklens.model.registry import ResolvedModel
 from risklens.serving.app import create_app
 from risklens.serving.limits import MAX_PARAGRAPHS
 from risklens.serving.schemas import ComparisonResponse, ProfileResponse
@@ -26,7 +27,7 @@ TOKEN = "s3cret-token"
 def fake_settings(loader: Callable[[Path], Any], **overrides: Any) -> ServerSettings:
     options: dict[str, Any] = {
         "model": Path("fake-model"),
-        "resolver": lambda explicit: Path("fake-model"),
+        "resolver": lambda explicit: ResolvedModel(Path("fake-model"), "explicit"),
         "loader": loader,
         "background_load": False,
     }
