@@ -115,6 +115,8 @@ def test_another_current_folder_picks_the_same_model(
     again, err = run_predict(tmp_path, capsys)
     assert again == first
     assert f"risklens predict: model {home / 'models' / 'v2'} (registry v2)\n" in err
+    assert main(["models", "list"]) == 0
+    assert "./models holds a registry that is no longer used" in capsys.readouterr().err
 
 
 def test_each_rule_is_named_in_the_line(
