@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from risklens.labels.annotations import text_hash
+from risklens.labels.home import home_is_configured, risklens_home
 from risklens.labels.migrations import MIGRATIONS, SchemaError, apply_migrations, schema_version
 from risklens.labels.taxonomy import TAXONOMY_VERSION, validate_labels
 
@@ -47,15 +48,29 @@ ORIGINS = ("gold", "feedback", "import")
 """Where an annotation came from: curated gold, user feedback, or a bulk/Label Studio import."""
 
 STORE_ENV = "RISKLENS_STORE"
+STORE_FILE = "labels.sqlite"
 T = TypeVar("T")
 
 
+def legacy_store_path() -> Path:
+    """Where stores lived before ``$RISKLENS_HOME``: ``~/.risklens/labels.sqlite``."""
+    return Path.home() / ".risklens" / STORE_FILE
+
+
 def default_store_path() -> Path:
-    """``$RISKLENS_STORE``, else ``~/.risklens/labels.sqlite``."""
+    """The label store to use when none is given, first match wins.
+
+    ``$RISKLENS_STORE``; ``$RISKLENS_HOME/labels.sqlite`` when ``$RISKLENS_HOME`` is set;
+    the old ``~/.risklens/labels.sqlite`` when it exists, so an existing user's labels are
+    never left behind; else ``labels.sqlite`` in the per-user data directory
+    (``labels.home.risklens_home``), beside the model registry.
+    """
     configured = os.environ.get(STORE_ENV)
     if configured:
         return Path(configured).expanduser()
-    return Path.home() / ".risklens" / "labels.sqlite"
+    if not home_is_configured() and legacy_store_path().exists():
+        return legacy_store_path()
+    return risklens_home() / STORE_FILE
 
 
 class StoreError(RuntimeError):

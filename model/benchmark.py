@@ -34,7 +34,7 @@ VARIANTS = ("pipeline", "predict-fp32", "predict-bf16", "predict-int8")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")
+    parser.add_argument("--model", type=Path, default=None, help="model directory (default: $RISKLENS_MODEL, the registry default, or the shipped model)")
     parser.add_argument("--data", type=Path, required=True, metavar="FILE.jsonl",
                         help="real paragraphs (TAXONOMY.md JSONL; labels optional)")
     parser.add_argument("--limit", type=int, default=400, help="paragraphs to use (default 400)")
@@ -46,17 +46,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from risklens.model.files import resolve_model_dir
+    from risklens.model.registry import resolve_model
 
-    model_dir = resolve_model_dir(args.model)
     try:
+        model = resolve_model(args.model)
         records = _read(args.data, args.limit)
     except (OSError, ValueError) as exc:
         print(f"risklens benchmark predict: {exc}", file=sys.stderr)
         return 2
-    if not (model_dir / "config.json").is_file():
-        print(f"risklens benchmark predict: {model_dir}: no model there; pass --model DIR.", file=sys.stderr)
-        return 2
+    print(f"risklens benchmark predict: {model.describe()}", file=sys.stderr)
+    model_dir = model.path
     report = benchmark(model_dir, records, variants=args.variants, batch_size=args.batch_size, threads=args.threads)
     report["data"] = str(args.data)
     args.out.parent.mkdir(parents=True, exist_ok=True)

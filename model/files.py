@@ -1,13 +1,11 @@
-"""Where the shipped model lives, and JSONL in / JSONL out prediction for the CLI.
+"""JSONL in / JSONL out prediction for the CLI: read paragraphs, write predictions.
 
-``resolve_model_dir(None)`` gives ``$RISKLENS_MODEL`` when set, else ``model/default/``
-inside the installed package, so ``risklens predict`` works on a fresh machine.
+Which model to load is ``model.registry.resolve_model`` (one rule for every command).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -17,19 +15,6 @@ from risklens.model.inputs import Paragraph, as_paragraph
 
 if TYPE_CHECKING:
     from risklens.model.classifier import Progress, RiskClassifier
-
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default"
-MODEL_ENV = "RISKLENS_MODEL"
-
-
-def resolve_model_dir(path: str | Path | None = None) -> Path:
-    """The model directory to use: ``path``, else ``$RISKLENS_MODEL``, else the shipped one."""
-    if path:
-        return Path(path)
-    env = os.environ.get(MODEL_ENV)
-    if env:
-        return Path(env)
-    return DEFAULT_MODEL_DIR
 
 
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:

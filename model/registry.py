@@ -1,8 +1,11 @@
-"""A local model registry: numbered versions under ``models/``, one of them the default.
+"""A per-user model registry: numbered versions under ``models/``, one of them the default.
 
-Layout::
+The registry is ``$RISKLENS_MODELS`` when set, else ``models/`` in the RiskLens home:
+``$RISKLENS_HOME``, else the per-user data directory (``~/.local/share/risklens`` on
+Linux; see ``labels.home``). Never the current folder, so every command finds the same
+registry wherever it runs. Layout::
 
-    models/
+    <home>/models/
       v1/              a saved classifier (``RiskClassifier.save_pretrained``) + registry.json
       v2/
       DEFAULT.json     {"version": "v2", "promoted": "…", "previous": "v1", "forced": false}
@@ -17,8 +20,10 @@ copied version, and two concurrent ``register`` calls get different numbers.
 below the current default — the promoted version, or the shipped ``model/default`` with
 the metrics in its ``risklens.json`` when nothing was promoted yet — unless forced.
 
-``resolve_model_path`` is the one rule every command and the server use to pick a model:
-explicit path > ``$RISKLENS_MODEL`` > registry default > shipped ``model/default``.
+``resolve_model`` is the one rule every command and the server use to pick a model:
+explicit path > ``$RISKLENS_MODEL`` > registry default > shipped ``model/default``. It
+says which rule chose the model (``ResolvedModel.describe()`` is the line every command
+prints on stderr); ``resolve_model_path`` returns just the directory.
 """
 
 from __future__ import annotations
@@ -32,8 +37,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from risklens.labels.home import risklens_home
 from risklens.labels.taxonomy import TAXONOMY_VERSION
 
 REGISTRY_FILE = "registry.json"
@@ -59,8 +65,11 @@ class ModelNotFoundError(FileNotFoundError):
 
 
 def default_registry_root() -> Path:
-    """``$RISKLENS_MODELS``, else ``./models``."""
-    return Path(os.environ.get(MODELS_ENV) or "models").expanduser()
+    """``$RISKLENS_MODELS``, else ``models/`` in the RiskLens home (never the current folder)."""
+    configured = os.environ.get(MODELS_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    return risklens_home() / "models"
 
 
 def _now() -> str:
@@ -179,7 +188,7 @@ def _shipped_info() -> VersionInfo | None:
 
 
 class Registry:
-    """Versions under ``root`` (``models/`` by default), the promoted default and its history."""
+    """Versions under ``root`` (``default_registry_root()`` by default), the promoted default and its history."""
 
     def __init__(self, root: Path | None = None) -> None:
         self.root = Path(root) if root is not None else default_registry_root()
@@ -411,8 +420,45 @@ def format_table(registry: Registry) -> str:
     return "\n".join(lines)
 
 
-def resolve_model_path(explicit: Path | None = None, *, registry_root: Path | None = None) -> Path:
-    """The model directory to load: explicit > ``$RISKLENS_MODEL`` > registry default > shipped.
+ModelSource = Literal["explicit", "env", "registry", "shipped"]
+"""Which rule chose the model: ``--model``/an argument, ``$RISKLENS_MODEL``, the registry, the shipped one."""
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """The model directory ``resolve_model`` chose, and why (``version`` is set for the registry)."""
+
+    path: Path
+    source: ModelSource
+    version: str | None = None
+
+    @property
+    def origin(self) -> str:
+        """``explicit``, ``$RISKLENS_MODEL``, ``registry v3`` or ``shipped``."""
+        if self.source == "env":
+            return f"${MODEL_ENV}"
+        if self.source == "registry":
+            return f"registry {self.version}"
+        return self.source
+
+    def describe(self) -> str:
+        """The one line every command prints on stderr: ``model /abs/path (registry v3)``."""
+        return f"model {self.path.absolute()} ({self.origin})"
+
+    def to_json(self) -> dict[str, Any]:
+        """What the server reports about the choice (no path: clients need not see the disk)."""
+        return {"source": self.source, "version": self.version, "origin": self.origin}
+
+
+def _model_dir(path: Path, problem: str) -> Path:
+    """``path`` when it holds a saved model (config.json); else ``ModelNotFoundError(problem)``."""
+    if not (path / "config.json").is_file():
+        raise ModelNotFoundError(problem)
+    return path
+
+
+def resolve_model(explicit: Path | None = None, *, registry_root: Path | None = None) -> ResolvedModel:
+    """The model to load, and which rule chose it: explicit > ``$RISKLENS_MODEL`` > registry > shipped.
 
     An explicit path or ``$RISKLENS_MODEL`` that points nowhere is an error (silently
     loading another model would be worse). Raises ``ModelNotFoundError`` naming every
@@ -420,31 +466,31 @@ def resolve_model_path(explicit: Path | None = None, *, registry_root: Path | No
     """
     if explicit is not None:
         path = Path(explicit).expanduser()
-        if not (path / "config.json").is_file():
-            raise ModelNotFoundError(
-                f"{path}: not a model directory (no config.json); pass --model with a directory "
-                "written by `risklens train` or `risklens retrain`."
-            )
-        return path
+        problem = (
+            f"{path}: not a model directory (no config.json); pass --model with a directory "
+            "written by `risklens train` or `risklens retrain`."
+        )
+        return ResolvedModel(_model_dir(path, problem), "explicit")
     env = os.environ.get(MODEL_ENV)
     if env:
-        path = Path(env).expanduser()
-        if not (path / "config.json").is_file():
-            raise ModelNotFoundError(
-                f"${MODEL_ENV}={env}: not a model directory (no config.json); fix or unset {MODEL_ENV}."
-            )
-        return path
+        problem = f"${MODEL_ENV}={env}: not a model directory (no config.json); fix or unset {MODEL_ENV}."
+        return ResolvedModel(_model_dir(Path(env).expanduser(), problem), "env")
     registry = Registry(registry_root)
     try:
-        promoted = registry.default_path()
+        promoted = registry.default_path()  # <root>/<version>: one read of DEFAULT.json
     except RegistryError as exc:
         raise ModelNotFoundError(str(exc)) from None
     if promoted is not None:
-        return promoted
+        return ResolvedModel(promoted, "registry", promoted.name)
     if (SHIPPED_MODEL / "config.json").is_file():
-        return SHIPPED_MODEL
+        return ResolvedModel(SHIPPED_MODEL, "shipped")
     raise ModelNotFoundError(
         f"no model found: no --model given, ${MODEL_ENV} not set, nothing promoted in the registry "
-        f"{registry.root} (${MODELS_ENV}), and no shipped model at {SHIPPED_MODEL}; pass --model DIR "
-        "or build one with `risklens train`."
+        f"{registry.root} (${MODELS_ENV} or $RISKLENS_HOME), and no shipped model at {SHIPPED_MODEL}; "
+        "pass --model DIR or build one with `risklens train`."
     )
+
+
+def resolve_model_path(explicit: Path | None = None, *, registry_root: Path | None = None) -> Path:
+    """The model directory ``resolve_model`` chooses (explicit > env > registry > shipped)."""
+    return resolve_model(explicit, registry_root=registry_root).path

@@ -16,18 +16,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from risklens.filings.limits import ParseLimits
 from risklens.scoring.score import ClassifierLike, model_summary
 from risklens.serving.admission import Admission
 from risklens.serving.limits import MAX_BODY_BYTES, MAX_PDF_PAGES, REQUEST_TIMEOUT_S
 
+if TYPE_CHECKING:
+    from risklens.model.registry import ResolvedModel
+
 TOKEN_ENV = "RISKLENS_API_TOKEN"
 
 Loader = Callable[[Path], ClassifierLike]
 SpeedProbe = Callable[[ClassifierLike, int], float | None]
-Resolver = Callable[[Path | None], Path]
+Resolver = Callable[[Path | None], "ResolvedModel"]
 
 
 def default_loader(path: Path) -> ClassifierLike:
@@ -37,11 +40,11 @@ def default_loader(path: Path) -> ClassifierLike:
     return RiskClassifier.from_pretrained(path)
 
 
-def default_resolver(explicit: Path | None) -> Path:
-    """``model.registry.resolve_model_path``: --model > $RISKLENS_MODEL > registry > shipped."""
-    from risklens.model.registry import resolve_model_path
+def default_resolver(explicit: Path | None) -> ResolvedModel:
+    """``model.registry.resolve_model``: --model > $RISKLENS_MODEL > registry > shipped."""
+    from risklens.model.registry import resolve_model
 
-    return resolve_model_path(explicit)
+    return resolve_model(explicit)
 
 
 @dataclass
@@ -126,12 +129,12 @@ class ModelHolder:
         with self._reload_lock:
             self.loading = True
             try:
-                path = self._settings.resolver(self._settings.model)
-                classifier = self._settings.loader(path)
+                resolved = self._settings.resolver(self._settings.model)
+                classifier = self._settings.loader(resolved.path)
                 loaded = LoadedModel(
                     classifier=classifier,
-                    info=dict(classifier.info()),
-                    path=Path(path),
+                    info={**classifier.info(), "resolved": resolved.to_json()},  # GET /v1/model says which rule chose it
+                    path=Path(resolved.path),
                     loaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
                     chars_per_second=(self._settings.speed_probe or measure_speed)(
                         classifier, self._settings.batch_size

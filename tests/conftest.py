@@ -8,6 +8,7 @@ missing they skip on a developer machine but *fail* in CI (``CI`` or
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,16 @@ def seeds_dir(shared_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def corpus_dir(shared_dir: Path) -> Path:
     return need_path(shared_dir / "corpus", "shared/corpus")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_risklens_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Point ``$RISKLENS_HOME`` at an empty temporary folder for the whole run.
+
+    The model registry and the label store default to the user's data directory; no test
+    may read a model someone promoted there or write into their store.
+    """
+    home = tmp_path_factory.mktemp("risklens-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RISKLENS_HOME", str(home))
+        yield home

@@ -13,7 +13,13 @@ from __future__ import annotations
 
 import pypdfium2 as pdfium
 
-from risklens.filings.errors import CorruptPdf, DocumentTooComplex, EncryptedPdf, NeedsOcr, TooManyPages
+from risklens.filings.errors import (
+    CorruptPdf,
+    DocumentTooComplex,
+    EncryptedPdf,
+    NeedsOcr,
+    TooManyPages,
+)
 from risklens.filings.limits import DEFAULT_LIMITS, ParseLimits
 from risklens.filings.readers.pdf_repair import check_inflated_size, repair_pdf
 from risklens.filings.readers.raw import RawDocument, RawLine

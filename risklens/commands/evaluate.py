@@ -29,7 +29,7 @@ shipped model on the same resamples.
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, required=True, metavar="FILE.jsonl", help="labelled paragraphs")
-    parser.add_argument("--model", type=Path, default=None, help="model directory (default: $RISKLENS_MODEL or the shipped model)")
+    parser.add_argument("--model", type=Path, default=None, help="model directory (default: $RISKLENS_MODEL, the registry default, or the shipped model)")
     parser.add_argument("--out", type=Path, default=Path("reports/evaluation"),
                         help="report path without extension (default reports/evaluation)")
     parser.add_argument("--baseline-train", type=Path, default=None, metavar="DATASET_DIR",
@@ -48,13 +48,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from risklens.model.classifier import RiskClassifier
-    from risklens.model.files import resolve_model_dir
+    from risklens.model.registry import resolve_model
     from risklens.training.data import DataError, read_jsonl
     from risklens.training.evaluate import evaluate_examples, to_markdown, write_report
 
     try:
         examples = read_jsonl(args.data)
-        classifier = RiskClassifier.from_pretrained(resolve_model_dir(args.model), precision=args.precision)
+        model = resolve_model(args.model)
+        print(f"risklens evaluate: {model.describe()}", file=sys.stderr)
+        classifier = RiskClassifier.from_pretrained(model.path, precision=args.precision)
         tfidf = _baseline(args.baseline_train) if args.baseline_train else None
         compare = _compare_models(args.compare_model, args.precision)
         report = evaluate_examples(classifier, examples, batch_size=args.batch_size, tfidf=tfidf,

@@ -30,7 +30,7 @@ DEFAULT_DATA = Path(__file__).resolve().parents[2] / "labels" / "data"
 def _store_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--store", type=Path, default=None,
-        help="label store (SQLite; default: $RISKLENS_STORE or ~/.risklens/labels.sqlite)",
+        help="label store (SQLite; default: $RISKLENS_STORE, else labels.sqlite in $RISKLENS_HOME or the user data dir)",
     )
 
 
@@ -152,7 +152,7 @@ def run_queue(args: argparse.Namespace) -> int:
     from risklens.labels.harvest import harvest
     from risklens.labels.labelstudio import export_tasks
     from risklens.model import RiskClassifier
-    from risklens.model.registry import ModelNotFoundError, resolve_model_path
+    from risklens.model.registry import ModelNotFoundError, resolve_model
     from risklens.training import active
 
     try:
@@ -163,7 +163,7 @@ def run_queue(args: argparse.Namespace) -> int:
     if not corpus.is_dir():
         return _fail("queue", f"corpus root {corpus} not found; pass --corpus pointing at the folder with corpus/ and seeds/.")
     try:
-        model_dir = resolve_model_path(args.model)
+        model_choice = resolve_model(args.model)
         exclusions = active.gold_exclusions(args.data)
         store_path = args.store or default_store_path()
         if store_path.exists():
@@ -178,8 +178,9 @@ def run_queue(args: argparse.Namespace) -> int:
     pool = active.candidate_pool(harvested, config, exclude=exclusions, max_pool=args.max_pool)
     if not pool:
         return _fail("queue", f"no unlabelled risk paragraphs found under {corpus}.")
-    print(f"scoring {len(pool)} paragraphs with {model_dir} …", file=sys.stderr)
-    model = RiskClassifier.from_pretrained(model_dir)
+    print(f"risklens labels queue: {model_choice.describe()}", file=sys.stderr)
+    print(f"scoring {len(pool)} paragraphs …", file=sys.stderr)
+    model = RiskClassifier.from_pretrained(model_choice.path)
     chosen = active.rank_paragraphs(model, pool, config, batch_size=args.batch_size, progress=_progress())
     written = export_tasks([c.to_task() for c in chosen], args.out, model_version=model.meta.version)
     for message in skipped:

@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for child in (listing, promote):
         child.add_argument(
             "--registry", type=Path, default=None,
-            help="registry folder (default: $RISKLENS_MODELS or ./models)",
+            help="registry folder (default: $RISKLENS_MODELS, else models/ in $RISKLENS_HOME or the user data dir)",
         )
 
 
@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from risklens.model.registry import Registry, RegistryError, format_table
 
     registry = Registry(args.registry)
+    _note_old_registry(registry.root)
     try:
         if args.models_command == "list":
             if args.format == "json":
@@ -44,3 +45,14 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(promotion.summary())
     return 0
+
+
+def _note_old_registry(root: Path) -> None:
+    """Say so when ./models holds a registry of the old rule (the current folder) that is not used."""
+    old = Path("models")
+    if (old / "DEFAULT.json").is_file() and old.resolve() != root.resolve():
+        print(
+            f"risklens models: ./models holds a registry that is no longer used (the registry is {root}); "
+            "move its versions there, or set RISKLENS_MODELS to keep using it.",
+            file=sys.stderr,
+        )

@@ -21,7 +21,7 @@ above their tuned thresholds) and "scores" (calibrated probability of every leaf
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", type=Path, metavar="IN.jsonl", help="paragraphs to tag")
-    parser.add_argument("--model", type=Path, default=None, help="model directory (default: $RISKLENS_MODEL or the shipped model)")
+    parser.add_argument("--model", type=Path, default=None, help="model directory (default: $RISKLENS_MODEL, the registry default, or the shipped model)")
     parser.add_argument("--out", type=Path, default=None, help="write predictions here (default: stdout)")
     parser.add_argument("--batch-size", type=int, default=32, help="encoder windows per batch (default 32)")
     parser.add_argument("--no-headings", action="store_true", help="ignore headings (text-only mode)")
@@ -32,15 +32,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from risklens.model.classifier import RiskClassifier
-    from risklens.model.files import read_paragraphs, resolve_model_dir, write_predictions
+    from risklens.model.files import read_paragraphs, write_predictions
+    from risklens.model.registry import resolve_model
 
     if args.batch_size < 1:
         print(f"risklens predict: --batch-size must be >= 1, got {args.batch_size}.", file=sys.stderr)
         return 2
     try:
         paragraphs = read_paragraphs(args.input)
-        classifier = RiskClassifier.from_pretrained(resolve_model_dir(args.model), precision=args.precision,
-                                                    num_threads=args.threads)
+        model = resolve_model(args.model)
+        print(f"risklens predict: {model.describe()}", file=sys.stderr)
+        classifier = RiskClassifier.from_pretrained(model.path, precision=args.precision, num_threads=args.threads)
     except (FileNotFoundError, ValueError) as exc:
         print(f"risklens predict: {exc}", file=sys.stderr)
         return 2

@@ -34,7 +34,7 @@ def _option(text: str) -> tuple[str, Any]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", type=Path, default=None,
-                        help="label store (default: $RISKLENS_STORE or ~/.risklens/labels.sqlite)")
+                        help="label store (default: $RISKLENS_STORE, else labels.sqlite in $RISKLENS_HOME or the user data dir)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="gold annotation folder (default labels/data)")
     parser.add_argument("--corpus", type=Path, default=Path("../shared"), help="corpus root (default ../shared)")
     parser.add_argument("--dataset", type=Path, default=None, metavar="DIR",
@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     start.add_argument("--from-base", type=Path, default=None, metavar="DIR",
                        help="start from a base encoder (a fresh classification head)")
     parser.add_argument("--registry", type=Path, default=None,
-                        help="model registry (default: $RISKLENS_MODELS or ./models)")
+                        help="model registry (default: $RISKLENS_MODELS, else models/ in $RISKLENS_HOME or the user data dir)")
     parser.add_argument("--epochs", type=int, default=3, help="training epochs (default 3)")
     parser.add_argument("--batch-size", type=int, default=None, help="paragraphs per step")
     parser.add_argument("--lr", type=float, default=None, help="encoder learning rate")
@@ -61,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from risklens.labels.store import StoreError, default_store_path
-    from risklens.model.registry import RegistryError, default_registry_root
+    from risklens.model.registry import RegistryError, default_registry_root, resolve_model
     from risklens.training.config import ConfigError
     from risklens.training.data import DataError
     from risklens.training.retrain import RetrainConfig, RetrainError, retrain
@@ -73,14 +73,23 @@ def run(args: argparse.Namespace) -> int:
             overrides[key] = getattr(args, option)
     if args.no_fusion:
         overrides["fusion"] = False
+    registry = args.registry or default_registry_root()
+    warm_start = args.warm_start
+    if args.from_base is None:
+        try:
+            start = resolve_model(args.warm_start, registry_root=registry)
+            print(f"risklens retrain: warm start from {start.describe()}", file=sys.stderr)
+            warm_start = start.path
+        except FileNotFoundError:
+            pass  # retrain() reports it, with the --from-base alternative
     try:
         config = RetrainConfig(
             store=args.store or default_store_path(),
             data=args.data,
             corpus=args.corpus,
-            registry=args.registry or default_registry_root(),
+            registry=registry,
             from_base=args.from_base,
-            warm_start_from=args.warm_start,
+            warm_start_from=warm_start,
             epochs=args.epochs,
             include_silver=not args.no_silver,
             work_dir=args.work_dir,

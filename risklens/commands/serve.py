@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-feedback", action="store_true",
                         help="accept POST /v1/feedback without a token (only when RISKLENS_API_TOKEN is unset)")
     parser.add_argument("--store", type=Path, default=None, metavar="PATH",
-                        help="label store for feedback (default: $RISKLENS_STORE or ~/.risklens/labels.sqlite)")
+                        help="label store for feedback (default: $RISKLENS_STORE, else labels.sqlite in $RISKLENS_HOME or the user data dir)")
     parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="seconds before a request answers 504 (default 60)")
     parser.add_argument("--workers", type=int, default=2, metavar="N", help="worker threads for inference and ingestion (default 2)")
     parser.add_argument("--batch-size", type=int, default=32, metavar="N", help="paragraph windows per encoder batch")
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
     )
     try:
-        path = settings.resolver(settings.model)
+        model = settings.resolver(settings.model)
     except (FileNotFoundError, ValueError) as exc:
         print(f"risklens serve: {exc}", file=sys.stderr)
         return 1
@@ -57,5 +57,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"risklens serve: {problem}", file=sys.stderr)
         return 1
     auth = "token required on /v1" if settings.token else "no token (set RISKLENS_API_TOKEN to require one)"
-    print(f"risklens serve: http://{args.host}:{args.port} · model {path} · {auth}", file=sys.stderr)
+    print(f"risklens serve: {model.describe()}", file=sys.stderr)
+    print(f"risklens serve: http://{args.host}:{args.port} · {auth}", file=sys.stderr)
     return serve(settings, args.host, args.port, args.log_level)

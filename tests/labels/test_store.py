@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -249,8 +250,17 @@ def test_default_store_path_follows_the_environment(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("RISKLENS_STORE", str(tmp_path / "s.sqlite"))
     assert default_store_path() == tmp_path / "s.sqlite"
     monkeypatch.delenv("RISKLENS_STORE")
+    monkeypatch.setenv("RISKLENS_HOME", str(tmp_path / "home"))
+    assert default_store_path() == tmp_path / "home" / "labels.sqlite"  # beside the model registry
+    monkeypatch.delenv("RISKLENS_HOME")
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert default_store_path() == tmp_path / ".risklens" / "labels.sqlite"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    if sys.platform.startswith("linux"):
+        assert default_store_path() == tmp_path / "xdg" / "risklens" / "labels.sqlite"
+    legacy = tmp_path / ".risklens" / "labels.sqlite"  # a store from before $RISKLENS_HOME is kept
+    legacy.parent.mkdir()
+    legacy.touch()
+    assert default_store_path() == legacy
 
 
 def test_one_store_shared_by_threads_loses_nothing(store: LabelStore) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from risklens.labels.taxonomy import LABELS
 from risklens.model import RiskClassifier
-from risklens.model.files import read_paragraphs, resolve_model_dir, write_predictions
+from risklens.model.files import read_paragraphs, write_predictions
 from risklens.model.meta import ModelMeta
 
 
@@ -23,14 +23,6 @@ def test_meta_validates_and_round_trips(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="thresholds lack a value"):
         ModelMeta(thresholds={"rd_failure": 0.5})
     assert ModelMeta.from_dict({"name": "x", "added_later": 1}).name == "x"
-
-
-def test_resolve_model_dir_prefers_argument_then_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RISKLENS_MODEL", "/somewhere/env")
-    assert resolve_model_dir("given") == Path("given")
-    assert resolve_model_dir(None) == Path("/somewhere/env")
-    monkeypatch.delenv("RISKLENS_MODEL")
-    assert resolve_model_dir(None).name == "default"
 
 
 def test_read_and_write_taxonomy_jsonl(tmp_path: Path, tiny_dir: Path) -> None:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 import threading
 from pathlib import Path
 
@@ -12,8 +14,11 @@ from risklens.model.registry import (
     PromotionRefused,
     Registry,
     RegistryError,
+    ResolvedModel,
+    default_registry_root,
     find_metric,
     format_table,
+    resolve_model,
     resolve_model_path,
 )
 
@@ -34,6 +39,7 @@ def no_shipped_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(registry_module, "SHIPPED_MODEL", tmp_path / "no-shipped-model")
     monkeypatch.delenv("RISKLENS_MODEL", raising=False)
     monkeypatch.delenv("RISKLENS_MODELS", raising=False)
+    monkeypatch.setenv("RISKLENS_HOME", str(tmp_path / "home"))
 
 
 def register(reg: Registry, tmp_path: Path, name: str, macro_f1: float | None) -> str:
@@ -215,3 +221,46 @@ def test_resolve_model_path_errors_name_what_was_tried(tmp_path: Path, monkeypat
         ModelNotFoundError, match=r"no --model given, \$RISKLENS_MODEL not set, nothing promoted.*no shipped model"
     ):
         resolve_model_path(None, registry_root=tmp_path / "models")
+
+
+def test_resolve_model_says_which_rule_chose_the_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shipped = saved_model(tmp_path / "shipped")
+    monkeypatch.setattr(registry_module, "SHIPPED_MODEL", shipped)
+    assert resolve_model() == ResolvedModel(shipped, "shipped")
+    reg = Registry()  # the default registry: $RISKLENS_HOME/models
+    register(reg, tmp_path, "a", 0.5)
+    reg.promote(register(reg, tmp_path, "b", 0.6))
+    chosen = resolve_model()
+    assert chosen == ResolvedModel(tmp_path / "home" / "models" / "v2", "registry", "v2")
+    assert chosen.describe() == f"model {tmp_path / 'home' / 'models' / 'v2'} (registry v2)"
+    assert chosen.to_json() == {"source": "registry", "version": "v2", "origin": "registry v2"}
+    env_model = saved_model(tmp_path / "env")
+    monkeypatch.setenv("RISKLENS_MODEL", str(env_model))
+    assert resolve_model().describe() == f"model {env_model} ($RISKLENS_MODEL)"
+    monkeypatch.chdir(tmp_path)
+    assert resolve_model(Path("shipped")).describe() == f"model {shipped} (explicit)"  # printed absolute
+
+
+def test_the_registry_lives_in_the_home_not_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert default_registry_root() == tmp_path / "home" / "models"
+    stray = Registry(tmp_path / "project" / "models")  # a ./models of the old rule
+    stray.promote(register(stray, tmp_path, "stray", 0.9))
+    monkeypatch.setattr(registry_module, "SHIPPED_MODEL", saved_model(tmp_path / "shipped"))
+    monkeypatch.chdir(tmp_path / "project")
+    assert resolve_model().source == "shipped"  # ./models is not looked at
+    monkeypatch.setenv("RISKLENS_HOME", "~/rl-home")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert default_registry_root() == tmp_path / "rl-home" / "models"
+    monkeypatch.setenv("RISKLENS_MODELS", str(tmp_path / "project" / "models"))  # the explicit override wins
+    assert resolve_model() == ResolvedModel(tmp_path / "project" / "models" / "v1", "registry", "v1")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the XDG rule is the Linux one")
+def test_without_risklens_home_the_registry_is_in_the_user_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RISKLENS_HOME")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_registry_root() == tmp_path / "xdg" / "risklens" / "models"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert default_registry_root() == tmp_path / ".local" / "share" / "risklens" / "models"
+    assert not os.path.exists(tmp_path / ".local")  # resolving creates nothing

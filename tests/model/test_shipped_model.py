@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from risklens.model import RiskClassifier
-from risklens.model.files import DEFAULT_MODEL_DIR
+from risklens.model.registry import SHIPPED_MODEL as DEFAULT_MODEL_DIR
 from tests.conftest import corpus_required
 
 pytestmark = [pytest.mark.shipped_model, pytest.mark.corpus]

@@ -16,6 +16,7 @@ from pydantic import TypeAdapter
 
 import risklens
 from risklens.labels.taxonomy import LABELS
+from risklens.model.registry import ResolvedModel
 from risklens.scoring.compare import Comparison
 from risklens.scoring.profile import FilingProfile
 from risklens.serving.app import create_app
@@ -31,7 +32,7 @@ TOKEN = "s3cret-token"
 def fake_settings(loader: Callable[[Path], Any], **overrides: Any) -> ServerSettings:
     options: dict[str, Any] = {
         "model": Path("fake-model"),
-        "resolver": lambda explicit: Path("fake-model"),
+        "resolver": lambda explicit: ResolvedModel(Path("fake-model"), "explicit"),
         "loader": loader,
         "background_load": False,
         "speed_probe": lambda classifier, batch_size: None,  # fakes have no speed to bound cost by

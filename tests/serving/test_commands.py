@@ -39,7 +39,7 @@ def test_score_keeps_going_past_a_bad_file_and_fails_at_the_end(
     assert code == 1
     assert json.loads(captured.out)["document"]["name"] == str(filing_file)
     errors = captured.err.strip().splitlines()
-    assert errors == [f"risklens score: {missing}: does not exist; check the path"]
+    assert errors == [f"risklens score: model {tiny_model} (explicit)", f"risklens score: {missing}: does not exist; check the path"]
 
 
 def test_score_and_serve_without_a_model_give_one_line(tmp_path: Path, filing_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
