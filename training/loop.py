@@ -396,8 +396,7 @@ def finalize(
         z_text = classifier.encoder_logits(paragraphs, batch_size=config.eval_batch_size, use_headings=False)
         fusion = None
         if config.fusion:
-            fusion = FusionHead(max_features=config.tfidf_max_features, stack_C=config.stack_C)
-            fusion.tfidf = baseline
+            fusion = FusionHead(baseline, stack_C=config.stack_C)
         result = calibrate(z_head, z_text, paragraphs, targets, fusion=fusion,
                            prior_weight=config.threshold_prior_weight, lower=config.threshold_min,
                            upper=config.threshold_max, seed=config.seed)
