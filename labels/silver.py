@@ -92,11 +92,15 @@ class RuleLabeller:
     first heading level that matches any rule; ``mode="heading+text"`` also matches the body.
     """
 
-    def __init__(self, rules: Sequence[Rule] = RULES, mode: str = "heading") -> None:
+    def __init__(
+        self, rules: Sequence[Rule] = RULES, mode: str = "heading", generic: str | None = None
+    ) -> None:
         if mode not in ("heading", "heading+text"):
             raise ValueError(f"RuleLabeller mode must be 'heading' or 'heading+text'; got {mode!r}.")
         self.rules = tuple(rules)
         self.mode = mode
+        # generic section headings ("二、经营风险") that are skipped; a saved model may pin its own
+        self.generic = _GENERIC if generic is None else re.compile(generic)
 
     def match(self, text: str) -> list[str]:
         """Leaves of every rule whose pattern occurs in ``text``, in taxonomy order."""
@@ -107,7 +111,7 @@ class RuleLabeller:
         """Leaves implied by the heading path (innermost matching level wins)."""
         found: list[str] = []
         for part in reversed(split_heading(heading)):
-            if _GENERIC.match(part):
+            if self.generic.match(part):
                 continue
             found = self.match(part)
             if found:

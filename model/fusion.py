@@ -11,18 +11,29 @@ logit, ``z_tfidf`` the TF-IDF logit and ``rule`` whether the heading rule table 
 leaf. Slopes are shared across leaves (6 numbers), so a dev set of a few hundred paragraphs
 fits it without memorising; each leaf only gets its own (L2-shrunk) bias. Saved as JSON
 plus the TF-IDF arrays, never pickle.
+
+Prefit stacking, as scikit-learn's ``StackingClassifier(cv="prefit")``: the TF-IDF model
+is fitted on training rows elsewhere and handed to the constructor; ``fit`` fits only the
+stack, on held-out rows. The heading rule table the head was fitted with is frozen into
+``fusion.json`` (``RuleSnapshot``), so editing ``labels.silver.RULES`` later never changes
+what a saved model outputs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
 
+from risklens.labels import silver
 from risklens.labels.taxonomy import LABEL_INDEX, LABELS
 from risklens.model.calibration import sigmoid
 from risklens.model.inputs import Paragraph, as_paragraphs
@@ -30,6 +41,52 @@ from risklens.model.tfidf import TfidfOvR
 
 FUSION_FILE = "fusion.json"
 FEATURES = ("enc_heading", "enc_text", "tfidf_heading", "tfidf_text", "rule", "has_heading")
+RULES_FORMAT = "risklens-heading-rules.v1"
+LEGACY_RULES_SHA256 = "6c23712cbbe9ba092f380c18e2444579818bfcac767fb152b570c059716dfd43"
+"""``RuleSnapshot.sha256`` of the rule table of risklens 0.1.0, the one that fusion heads
+saved without a snapshot were fitted with: such a head loads only while the live table
+still has this hash."""
+
+
+@dataclass(frozen=True)
+class RuleSnapshot:
+    """The heading rule table a fusion head uses: (pattern, leaves) rows and the generic-heading pattern."""
+
+    table: tuple[tuple[str, tuple[str, ...]], ...]
+    generic: str
+
+    @classmethod
+    def current(cls) -> RuleSnapshot:
+        """The live table of ``risklens.labels.silver`` (read at call time)."""
+        return cls(tuple((rule.pattern, tuple(rule.leaves)) for rule in silver.RULES),
+                   silver.RuleLabeller().generic.pattern)
+
+    def sha256(self) -> str:
+        """Content hash of the table (canonical JSON), independent of how it is stored."""
+        doc = {"generic": self.generic, "table": [{"pattern": p, "leaves": list(leaves)} for p, leaves in self.table]}
+        canonical = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def labeller(self) -> silver.RuleLabeller:
+        """A heading-mode ``RuleLabeller`` over this table."""
+        rules = [silver.Rule(p, leaves) for p, leaves in self.table]
+        return silver.RuleLabeller(rules, mode="heading", generic=self.generic)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": RULES_FORMAT, "sha256": self.sha256(), "generic": self.generic,
+                "table": [{"pattern": p, "leaves": list(leaves)} for p, leaves in self.table]}
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any], where: Path) -> RuleSnapshot:
+        """Rebuild a saved snapshot; its stored hash must match its content."""
+        if doc.get("format") != RULES_FORMAT:
+            raise ValueError(f"{where}: rule snapshot format {doc.get('format')!r} is not {RULES_FORMAT!r}; "
+                             f"this model needs a newer risklens.")
+        snapshot = cls(tuple((row["pattern"], tuple(row["leaves"])) for row in doc["table"]), doc["generic"])
+        if snapshot.sha256() != doc.get("sha256"):
+            raise ValueError(f"{where}: the rule table stored in it does not match its sha256 (edited by hand?); "
+                             f"restore the file from the model's original copy.")
+        return snapshot
 
 
 def lexical_text(paragraph: Paragraph, use_headings: bool = True) -> str:
@@ -39,11 +96,25 @@ def lexical_text(paragraph: Paragraph, use_headings: bool = True) -> str:
     return paragraph.text
 
 
-def rule_matrix(paragraphs: Sequence[Paragraph], use_headings: Sequence[bool] | bool = True) -> np.ndarray:
-    """(n, L) 0/1: leaves the heading rule table assigns to each paragraph's heading."""
-    from risklens.labels.silver import RuleLabeller
+def lexical_texts(paragraphs: Sequence[Paragraph]) -> list[str]:
+    """Every paragraph with its heading, then every paragraph without: how the TF-IDF part is fitted."""
+    return [lexical_text(p, True) for p in paragraphs] + [lexical_text(p, False) for p in paragraphs]
 
-    labeller = RuleLabeller(mode="heading")
+
+def fit_lexical(
+    paragraphs: Sequence[object], targets: np.ndarray, weights: np.ndarray | None = None, **params: Any
+) -> TfidfOvR:
+    """A ``TfidfOvR`` (``params``) fitted on training paragraphs, each seen with and without heading."""
+    texts = lexical_texts(as_paragraphs(paragraphs))
+    w = None if weights is None else np.concatenate([weights, weights])
+    return TfidfOvR(**params).fit(texts, np.vstack([targets, targets]), sample_weight=w)
+
+
+def rule_matrix(
+    paragraphs: Sequence[Paragraph], use_headings: Sequence[bool] | bool = True, rules: RuleSnapshot | None = None
+) -> np.ndarray:
+    """(n, L) 0/1: leaves the heading rule table (``rules``, default the live one) assigns to each heading."""
+    labeller = (rules if rules is not None else RuleSnapshot.current()).labeller()
     flags = _flags(use_headings, len(paragraphs))
     out = np.zeros((len(paragraphs), len(LABELS)))
     for i, (para, flag) in enumerate(zip(paragraphs, flags, strict=True)):
@@ -54,56 +125,29 @@ def rule_matrix(paragraphs: Sequence[Paragraph], use_headings: Sequence[bool] | 
 
 
 class FusionHead:
-    """Stacked logistic regression over encoder, TF-IDF and heading-rule evidence."""
+    """Stacked logistic regression over encoder, a prefit TF-IDF model and heading-rule evidence.
+
+    ``__init__`` only stores: ``tfidf`` (already fitted on training rows), the stack's L2
+    strength, whether rule evidence is used and, optionally, the rule table to use (default:
+    the live table at ``fit`` time). Learned state ends in ``_``: ``coef_`` (one slope per
+    feature), ``intercept_``, ``label_bias_`` and ``rules_``, the table the head was fitted
+    with, which ``save`` stores.
+    """
 
     def __init__(
-        self,
-        *,
-        max_features: int = 100_000,
-        min_df: int = 2,
-        tfidf_C: float = 10.0,
-        stack_C: float = 1.0,
-        use_rules: bool = True,
+        self, tfidf: TfidfOvR, *, stack_C: float = 1.0, use_rules: bool = True, rules: RuleSnapshot | None = None
     ) -> None:
-        self.max_features = max_features
-        self.min_df = min_df
-        self.tfidf_C = tfidf_C
+        self.tfidf = tfidf
         self.stack_C = stack_C
         self.use_rules = use_rules
-        self.tfidf: TfidfOvR | None = None
+        self.rules = rules
         self.coef_: np.ndarray | None = None  # (len(FEATURES),)
         self.intercept_: float = 0.0
         self.label_bias_: np.ndarray | None = None  # (L,)
+        self.rules_: RuleSnapshot | None = None
 
     # ------------------------------------------------------------------ fitting
-    def fit_lexical(
-        self, paragraphs: Sequence[object], targets: np.ndarray, weights: np.ndarray | None = None
-    ) -> FusionHead:
-        """Fit the TF-IDF part on training paragraphs, each seen with and without heading."""
-        items = as_paragraphs(paragraphs)
-        texts = [lexical_text(p, True) for p in items] + [lexical_text(p, False) for p in items]
-        y = np.vstack([targets, targets])
-        w = None if weights is None else np.concatenate([weights, weights])
-        self.tfidf = TfidfOvR(max_features=self.max_features, min_df=self.min_df, C=self.tfidf_C)
-        self.tfidf.fit(texts, y, sample_weight=w)
-        return self
-
-    def features(
-        self, scaled_logits: np.ndarray, paragraphs: Sequence[Paragraph], use_headings: Sequence[bool] | bool
-    ) -> np.ndarray:
-        """(n, L, len(FEATURES)) evidence per (paragraph, leaf) cell."""
-        if self.tfidf is None:
-            raise ValueError("FusionHead: call fit_lexical (or load a fitted head) first.")
-        flags = _flags(use_headings, len(paragraphs))
-        z_enc = np.asarray(scaled_logits, dtype=np.float64)
-        texts = [lexical_text(p, f) for p, f in zip(paragraphs, flags, strict=True)]
-        z_lex = np.clip(self.tfidf.decision_function(texts), -20, 20)
-        rules = rule_matrix(paragraphs, flags) if self.use_rules else np.zeros_like(z_enc)
-        h = np.array([1.0 if f and p.heading else 0.0 for p, f in zip(paragraphs, flags, strict=True)])
-        h2 = np.repeat(h[:, None], z_enc.shape[1], axis=1)
-        return np.stack([z_enc * h2, z_enc * (1 - h2), z_lex * h2, z_lex * (1 - h2), rules, h2], axis=-1)
-
-    def fit_stack(
+    def fit(
         self,
         scaled_logits: np.ndarray,
         paragraphs: Sequence[object],
@@ -111,6 +155,12 @@ class FusionHead:
         use_headings: Sequence[bool] | bool = True,
     ) -> FusionHead:
         """Fit the stacking weights on held-out rows (encoder logits already temperature-scaled)."""
+        try:
+            check_is_fitted(self.tfidf, "coef_")
+        except NotFittedError:
+            raise ValueError("FusionHead needs a fitted TfidfOvR (prefit stacking): fit the TF-IDF model on "
+                             "training rows first, then pass it to FusionHead(tfidf).") from None
+        self.rules_ = self.rules if self.rules is not None else RuleSnapshot.current()
         items = as_paragraphs(paragraphs)
         feats = self.features(scaled_logits, items, use_headings)
         n, n_labels, n_feats = feats.shape
@@ -119,7 +169,7 @@ class FusionHead:
         )
         y = (np.asarray(targets).reshape(n * n_labels) >= 0.5).astype(int)
         if y.min() == y.max():
-            raise ValueError("FusionHead.fit_stack needs both positive and negative cells in targets.")
+            raise ValueError("FusionHead.fit needs both positive and negative cells in targets.")
         lr = LogisticRegression(C=self.stack_C, max_iter=5000)
         lr.fit(design, y)
         self.coef_ = lr.coef_[0, :n_feats].copy()
@@ -127,20 +177,20 @@ class FusionHead:
         self.intercept_ = float(lr.intercept_[0])
         return self
 
-    def fit(
-        self,
-        scaled_logits: np.ndarray,
-        paragraphs: Sequence[object],
-        targets: np.ndarray,
-        *,
-        train_paragraphs: Sequence[object],
-        train_targets: np.ndarray,
-        train_weights: np.ndarray | None = None,
-        use_headings: Sequence[bool] | bool = True,
-    ) -> FusionHead:
-        """``fit_lexical`` on the training rows, then ``fit_stack`` on the held-out rows."""
-        self.fit_lexical(train_paragraphs, train_targets, train_weights)
-        return self.fit_stack(scaled_logits, paragraphs, targets, use_headings)
+    def features(
+        self, scaled_logits: np.ndarray, paragraphs: Sequence[Paragraph], use_headings: Sequence[bool] | bool
+    ) -> np.ndarray:
+        """(n, L, len(FEATURES)) evidence per (paragraph, leaf) cell."""
+        if self.rules_ is None:
+            raise ValueError("FusionHead: not fitted; call fit (or load a saved head) first.")
+        flags = _flags(use_headings, len(paragraphs))
+        z_enc = np.asarray(scaled_logits, dtype=np.float64)
+        texts = [lexical_text(p, f) for p, f in zip(paragraphs, flags, strict=True)]
+        z_lex = np.clip(self.tfidf.decision_function(texts), -20, 20)
+        rules = rule_matrix(paragraphs, flags, self.rules_) if self.use_rules else np.zeros_like(z_enc)
+        h = np.array([1.0 if f and p.heading else 0.0 for p, f in zip(paragraphs, flags, strict=True)])
+        h2 = np.repeat(h[:, None], z_enc.shape[1], axis=1)
+        return np.stack([z_enc * h2, z_enc * (1 - h2), z_lex * h2, z_lex * (1 - h2), rules, h2], axis=-1)
 
     # --------------------------------------------------------------- inference
     def decision_function(
@@ -148,7 +198,7 @@ class FusionHead:
     ) -> np.ndarray:
         """Fused logits (n, L)."""
         if self.coef_ is None or self.label_bias_ is None:
-            raise ValueError("FusionHead: not fitted; call fit_stack first.")
+            raise ValueError("FusionHead: not fitted; call fit first.")
         feats = self.features(scaled_logits, as_paragraphs(paragraphs), use_headings)
         return feats @ self.coef_ + self.label_bias_[None, :] + self.intercept_
 
@@ -166,7 +216,8 @@ class FusionHead:
 
     # -------------------------------------------------------------- persistence
     def save(self, directory: Path) -> None:
-        if self.tfidf is None or self.coef_ is None or self.label_bias_ is None:
+        """Write ``fusion.json`` (weights and the rule snapshot) and the TF-IDF model (``tfidf.*``)."""
+        if self.coef_ is None or self.label_bias_ is None or self.rules_ is None:
             raise ValueError("FusionHead: nothing to save, the head is not fitted.")
         doc = {
             "format": "risklens-fusion.v1",
@@ -174,29 +225,48 @@ class FusionHead:
             "coef": [float(x) for x in self.coef_],
             "intercept": self.intercept_,
             "label_bias": {label: float(b) for label, b in zip(LABELS, self.label_bias_, strict=True)},
-            "params": {
-                "max_features": self.max_features,
-                "min_df": self.min_df,
-                "tfidf_C": self.tfidf_C,
-                "stack_C": self.stack_C,
-                "use_rules": self.use_rules,
-            },
+            "params": {"stack_C": self.stack_C, "use_rules": self.use_rules},
+            "rules": self.rules_.to_dict(),
         }
-        (Path(directory) / FUSION_FILE).write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
+        (Path(directory) / FUSION_FILE).write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", "utf-8")
         self.tfidf.save(Path(directory))
 
     @classmethod
     def load(cls, directory: Path) -> FusionHead:
+        """Rebuild a saved head with the rule table it was fitted with (see ``saved_rules``)."""
         path = Path(directory) / FUSION_FILE
         doc = json.loads(path.read_text("utf-8"))
         if tuple(doc.get("features", ())) != FEATURES:
             raise ValueError(f"{path}: fusion features {doc.get('features')} are not {list(FEATURES)}.")
-        head = cls(**doc["params"])
+        params = doc["params"]  # older files also list the TF-IDF's own parameters: tfidf.json has them
+        rules = saved_rules(doc, Path(directory))
+        head = cls(TfidfOvR.load(Path(directory)), stack_C=params["stack_C"], use_rules=params["use_rules"],
+                   rules=rules)
         head.coef_ = np.array(doc["coef"], dtype=np.float64)
         head.intercept_ = float(doc["intercept"])
         head.label_bias_ = np.array([doc["label_bias"][label] for label in LABELS], dtype=np.float64)
-        head.tfidf = TfidfOvR.load(Path(directory))
+        head.rules_ = rules
         return head
+
+
+def saved_rules(doc: dict[str, Any], directory: Path) -> RuleSnapshot:
+    """The rule table of a saved head: its snapshot, or for an older file the live table if unchanged.
+
+    Heads saved before snapshots existed were fitted with the table whose hash is
+    ``LEGACY_RULES_SHA256``; the live table stands in for it only while it is that table.
+    """
+    if "rules" in doc:
+        return RuleSnapshot.from_dict(doc["rules"], Path(directory) / FUSION_FILE)
+    live = RuleSnapshot.current()
+    if live.sha256() == LEGACY_RULES_SHA256:
+        return live
+    raise ValueError(
+        f"{directory}: its fusion head was saved without its heading rule table, and the live table in "
+        f"risklens.labels.silver has changed since (sha256 {live.sha256()[:12]}…, expected "
+        f"{LEGACY_RULES_SHA256[:12]}…), so the model would score differently from when it was tested. "
+        f"Refit its calibration and fusion with the current rules (risklens.training.finish.calibrate_run on "
+        f"its training run), or load it with the risklens release it was trained with."
+    )
 
 
 def _flags(use_headings: Sequence[bool] | bool, n: int) -> list[bool]:
@@ -206,27 +276,3 @@ def _flags(use_headings: Sequence[bool] | bool, n: int) -> list[bool]:
     if len(flags) != n:
         raise ValueError(f"use_headings has {len(flags)} flags for {n} paragraphs.")
     return flags
-
-
-def tiny_fusion_example() -> tuple[list[Paragraph], np.ndarray]:
-    """A dozen made-up paragraphs (written for tests) with multi-hot targets."""
-    rows = [
-        ("（一）应收账款回收风险", "公司应收账款余额较大，若客户付款延迟，可能产生坏账。", ["receivables_credit"]),
-        ("（二）存货跌价风险", "公司存货金额较高，若价格下降需计提跌价准备。", ["inventory_impairment"]),
-        ("（三）市场竞争风险", "行业竞争加剧，新进入者增多，公司市场份额可能下降。", ["market_competition"]),
-        ("（四）税收优惠变化风险", "公司享受高新技术企业所得税优惠，若政策变化将影响利润。", ["tax_and_subsidy"]),
-        ("", "公司主要客户集中度较高，若大客户减少采购，收入将下降。", ["customer_concentration"]),
-        ("", "募投项目建成后新增折旧较多，若效益不及预期将影响业绩。", ["proceeds_projects"]),
-        ("（五）汇率波动风险", "公司出口收入以美元结算，汇率波动产生汇兑损益。", ["fx_and_interest_rate"]),
-        ("", "本次发行完成后，公司股本增加，每股收益可能被摊薄。", ["dilution_roe"]),
-        ("一、经营风险", "投资者在评价公司本次发行时，应特别考虑下述各项风险。", []),
-        ("（六）核心技术人员流失风险", "若核心技术人员离职，公司研发可能受到影响。", ["core_talent_and_know_how"]),
-        ("（七）研发失败风险", "公司在研项目可能失败，研发投入无法收回。", ["rd_failure"]),
-        ("", "原材料价格波动较大，公司采购成本可能上升。", ["supply_chain", "gross_margin"]),
-    ]
-    paragraphs = [Paragraph(text=text, heading=heading) for heading, text, _ in rows]
-    targets = np.zeros((len(rows), len(LABELS)))
-    for i, (_, _, labels) in enumerate(rows):
-        for label in labels:
-            targets[i, LABEL_INDEX[label]] = 1.0
-    return paragraphs, targets

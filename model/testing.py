@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from risklens.labels.taxonomy import LABELS
@@ -53,8 +54,8 @@ def make_tiny_classifier(
 ) -> Path:
     """Build and save a tiny random-weight classifier; returns ``out_dir``.
 
-    ``fusion=True`` also fits and saves a small fusion head (TF-IDF + stacking) on a handful
-    of made-up paragraphs, to exercise that code path.
+    ``fusion=True`` also fits and saves a small fusion head (TF-IDF + stacking) on one
+    made-up paragraph per leaf (its Chinese name), to exercise that code path.
     """
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
 
@@ -86,11 +87,16 @@ def make_tiny_classifier(
     )
     classifier = RiskClassifier(model, tokenizer, meta)
     if fusion:
-        from risklens.model.fusion import FusionHead, tiny_fusion_example
+        from risklens.labels.taxonomy import LEAVES
+        from risklens.model.fusion import FusionHead, fit_lexical
+        from risklens.model.inputs import Paragraph
 
-        paragraphs, targets = tiny_fusion_example()
+        # one paragraph per leaf made of its Chinese name (every other one with a heading):
+        # enough to exercise the fused path, and no test data in the product
+        paragraphs = [Paragraph(text=leaf.zh, heading=f"{leaf.zh}风险" if i % 2 else "") for i, leaf in enumerate(LEAVES)]
+        targets = np.eye(len(LABELS))
         logits = classifier.encoder_logits(paragraphs)
-        head = FusionHead(max_features=500, min_df=1)
-        classifier.fusion = head.fit(logits, paragraphs, targets, train_paragraphs=paragraphs, train_targets=targets)
+        head = FusionHead(fit_lexical(paragraphs, targets, max_features=500, min_df=1))
+        classifier.fusion = head.fit(logits, paragraphs, targets)
     classifier.save_pretrained(Path(out_dir), dtype="float32")
     return Path(out_dir)

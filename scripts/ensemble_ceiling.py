@@ -87,8 +87,7 @@ def main() -> int:
     for size in range(1, len(args.models) + 1):
         for combo in itertools.combinations(args.models, size):
             mean = {key: np.mean([logits[m][key] for m in combo], axis=0) for key in KEYS}
-            fusion = FusionHead()
-            fusion.tfidf = tfidf
+            fusion = FusionHead(tfidf)
             cal = calibrate(
                 mean["dev_head"], mean["dev_text"], dev_paragraphs, dev_targets, fusion=fusion
             )

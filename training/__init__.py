@@ -8,7 +8,7 @@ encoder alone, TF-IDF and the rule table on labelled paragraphs. Training import
 from risklens.training.config import ConfigError, TrainConfig
 from risklens.training.data import DataError, Example, Splits, load_dataset_dir, read_jsonl
 from risklens.training.evaluate import evaluate_examples, to_markdown, write_report
-from risklens.training.loop import TrainResult, train
+from risklens.training.run import TrainResult, calibrate_run, train
 
 __all__ = [
     "ConfigError",
@@ -17,6 +17,7 @@ __all__ = [
     "Splits",
     "TrainConfig",
     "TrainResult",
+    "calibrate_run",
     "evaluate_examples",
     "load_dataset_dir",
     "read_jsonl",

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from risklens.labels.taxonomy import LABELS
-from risklens.model.fusion import lexical_text
+from risklens.model.fusion import lexical_texts
 from risklens.model.tfidf import TfidfOvR
 from risklens.training.data import Example, targets_of
 
@@ -23,7 +23,7 @@ GRID: tuple[tuple[float, str | None], ...] = ((4.0, None), (16.0, None), (4.0, "
 
 
 def _texts_both_modes(rows: Sequence[Example]) -> list[str]:
-    return [lexical_text(e.paragraph(), True) for e in rows] + [e.text for e in rows]
+    return lexical_texts([e.paragraph() for e in rows])
 
 
 def fit_tfidf_baseline(

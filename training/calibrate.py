@@ -92,7 +92,7 @@ def calibrate(
     """Temperature, encoder thresholds and (optionally) the fusion stack, all on dev.
 
     Both input modes are pooled: the deployed model sees text with and without headings.
-    ``fusion`` must already have its lexical part fitted (on training rows). Fused
+    ``fusion`` holds its TF-IDF model, already fitted on training rows (prefit stacking). Fused
     thresholds are tuned on cross-fitted probabilities: each dev paragraph is scored by a
     stack fitted on the other folds, so thresholds do not reward the stack's own overfit.
     The fused pipeline is kept only when those cross-fitted scores beat the encoder alone
@@ -117,7 +117,7 @@ def calibrate(
         test_rows = np.flatnonzero(both == fold)
         if targets[train_rows].sum() == 0:
             continue
-        fusion.fit_stack(
+        fusion.fit(
             scaled[train_rows], [paragraphs[i] for i in train_rows], targets[train_rows],
             [flags[i] for i in train_rows],
         )
@@ -131,7 +131,7 @@ def calibrate(
     if fused_score < encoder_score + min_gain:
         # the stack does not beat the encoder on held-out dev folds: ship the encoder alone
         return Calibration(temperature, encoder_thresholds, dict(encoder_thresholds), None, scores)
-    fusion.fit_stack(scaled, paragraphs, targets, flags)
+    fusion.fit(scaled, paragraphs, targets, flags)
     return Calibration(temperature, encoder_thresholds, thresholds, fusion, scores)
 
 

@@ -22,11 +22,13 @@ def training_command(config: TrainConfig) -> str:
     """The ``risklens train`` command that reproduces ``config``.
 
     Options that differ from the defaults are named; they are all in the
-    ``training_config.json`` saved beside the model, which ``--config`` reads back.
+    ``training_config.json`` saved beside the model, which ``--config`` reads back. The
+    folders appear by name only: the card travels with the model, machine paths do not.
     """
     defaults = TrainConfig(data=config.data, base_model=config.base_model, out=config.out).to_dict()
     changed = {k: v for k, v in config.to_dict().items() if defaults.get(k) != v}
-    command = f"risklens train --data {config.data} --base-model {config.base_model} --out {config.out}"
+    data, base, out = (Path(p).name for p in (config.data, config.base_model, config.out))
+    command = f"risklens train --data {data} --base-model {base} --out {out}"
     if changed:
         command += " --config training_config.json\n# non-default options: " + json.dumps(changed, ensure_ascii=False)
     return command
@@ -83,13 +85,6 @@ def render_card(
         f"Best epoch {meta.metrics.get('best_epoch')} (gold dev macro-F1, mean of with/without headings). "
         "Full options: `training_config.json`.",
     ]
-    average = meta.metrics.get("weight_average")
-    if average:
-        span = f"{average['epochs'][0]}–{average['epochs'][-1]}"
-        verdict = ("so model-best holds these mean weights" if average["kept"]
-                   else "so model-best is the best single epoch")
-        lines += ["", f"Weight averaging: the mean weights of epochs {span} scored {average['score']} on dev against "
-                      f"{average['best_single_epoch_score']} for the best single epoch, {verdict}."]
     history = meta.metrics.get("dev_history") or []
     if history:
         minutes = sum(float(h.get("seconds") or 0) for h in history) / 60

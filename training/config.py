@@ -1,7 +1,7 @@
 """``TrainConfig``: every knob of a training run, validated up front and saved beside the model.
 
 Defaults are the recipe that fits this project's budget (2 CPU cores, one hour): an
-e5-small-sized encoder, 256-token windows, frozen word embeddings, no pos_weight, gold
+e5-small-sized encoder, 256-token windows, frozen word embeddings, plain BCE, gold
 data weighted above silver, heading dropout so text-only input works, checkpoints and
 thresholds chosen on gold dev data, and a fusion head over encoder, TF-IDF and headings.
 """
@@ -9,11 +9,18 @@ thresholds chosen on gold dev data, and a fusion head over encoder, TF-IDF and h
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 CONFIG_FILE = "training_config.json"
+PATH_FIELDS = ("data", "base_model", "out")
+REMOVED_OPTIONS: dict[str, Any] = {"layer_lr_decay": 1.0, "pos_weight": 1.0, "average_last": 0}
+"""Options that were measured, rejected and removed (the shipped model card keeps their
+numbers), with the value that meant "off". Older configs still carry them: see ``from_dict``."""
+
+log = logging.getLogger("risklens.train")
 
 
 class ConfigError(ValueError):
@@ -47,12 +54,9 @@ class TrainConfig:
     max_grad_norm: float = 1.0
     freeze_word_embeddings: bool = True  # the embedding table is most parameters and data is small
     freeze_layers: int = 4  # lowest encoder layers kept frozen (with the embeddings): ~20% faster steps
-    layer_lr_decay: float = 1.0  # encoder layer i trains at learning_rate * decay**(top - i); 1 = one rate for all
-    pos_weight: float = 1.0  # BCE weight of positive cells (1 = plain BCE; FINDINGS: >1 over-predicts)
     patience: int = 3  # epochs without dev macro-F1 gain before stopping
     time_budget_minutes: float = 45.0  # stop starting new epochs after this much training time
     train_precision: str = "fp32"  # "bf16": forward and backward under bf16 autocast (weights and loss stay fp32)
-    average_last: int = 0  # also try the mean weights of the last K epochs (0 = off); kept as best if dev says so
     # --- calibration and fusion
     threshold_prior_weight: float = 4.0  # pseudo-count pulling tuned thresholds toward 0.5
     threshold_min: float = 0.2  # thresholds never go below this
@@ -63,7 +67,7 @@ class TrainConfig:
     # --- run
     seed: int = 13
     num_threads: int = 2  # torch intra-op threads
-    save_dtype: str = "float16"  # weights dtype on disk (upcast at load)
+    save_dtype: Literal["float16", "float32"] = "float16"  # weights dtype on disk (upcast at load)
     eval_batch_size: int = 32
     name: str = "risklens-zh"  # model name stored in risklens.json
     version: str = ""  # model version; empty = creation time
@@ -86,12 +90,9 @@ class TrainConfig:
             ("warmup_ratio", 0 <= self.warmup_ratio < 1, "a float in [0, 1)"),
             ("max_grad_norm", self.max_grad_norm > 0, "a float > 0"),
             ("freeze_layers", 0 <= self.freeze_layers <= 48, "an int in [0, 48]"),
-            ("layer_lr_decay", 0 < self.layer_lr_decay <= 1, "a float in (0, 1]"),
-            ("pos_weight", self.pos_weight > 0, "a float > 0"),
             ("patience", self.patience >= 1, "an int >= 1"),
             ("time_budget_minutes", self.time_budget_minutes > 0, "a float > 0"),
             ("train_precision", self.train_precision in ("fp32", "bf16"), "'fp32' or 'bf16'"),
-            ("average_last", self.average_last == 0 or 2 <= self.average_last <= 10, "0 (off) or an int in [2, 10]"),
             ("threshold_prior_weight", self.threshold_prior_weight >= 0, "a float >= 0"),
             ("threshold_min", 0 < self.threshold_min <= 0.5, "a float in (0, 0.5]"),
             ("threshold_max", 0.5 <= self.threshold_max < 1, "a float in [0.5, 1)"),
@@ -114,18 +115,47 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def portable_dict(self, provenance: dict[str, Any]) -> dict[str, Any]:
+        """``to_dict`` for saving beside a model: no machine paths.
+
+        ``data``, ``base_model`` and ``out`` become folder names (the base model its recorded
+        id) and ``provenance`` (from ``training.provenance``) adds content hashes, so the
+        file says which data and base model made the model without saying where they lay.
+        """
+        values = self.to_dict()
+        for name in PATH_FIELDS:
+            values[name] = Path(values[name]).name
+        values["base_model"] = provenance.get("base_model", {}).get("id") or values["base_model"]
+        values["provenance"] = provenance
+        return values
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
-        """Build from a dict; unknown keys are an error (a typo must not pass silently)."""
+        """Build from a dict; unknown keys are an error (a typo must not pass silently).
+
+        Two kinds of keys are dropped: ``provenance`` (it describes the inputs, it sets
+        nothing) and the ``REMOVED_OPTIONS`` older configs carry. A removed option at its
+        "off" value meant what the code does now and is dropped silently; any other value is
+        dropped with a warning, because this code cannot do what it asked for. Loading never
+        fails on them, so old runs can still be recalibrated and old models retrained from.
+        """
+        values = {k: v for k, v in data.items() if k != "provenance"}
+        for name, neutral in REMOVED_OPTIONS.items():
+            if name in values and values.pop(name) != neutral:
+                log.warning("TrainConfig option '%s'=%r ignored: it was measured, rejected and removed "
+                            "(its results are in the model card's history)", name, data[name])
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
+        unknown = sorted(set(values) - known)
         if unknown:
             raise ConfigError(f"unknown TrainConfig option(s) {unknown}; known: {sorted(known)}.")
-        return cls(**data)
+        return cls(**values)
 
-    def save(self, directory: Path) -> Path:
+    def save(self, directory: Path, provenance: dict[str, Any] | None = None) -> Path:
+        """Write ``training_config.json``: as run (paths) for a run folder, or, given the
+        ``provenance`` of the inputs, the ``portable_dict`` that ships beside a model."""
+        values = self.to_dict() if provenance is None else self.portable_dict(provenance)
         path = Path(directory) / CONFIG_FILE
-        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n", "utf-8")
+        path.write_text(json.dumps(values, ensure_ascii=False, indent=2) + "\n", "utf-8")
         return path
 
     @classmethod

@@ -22,7 +22,7 @@ import hashlib
 import json
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,7 @@ class RetrainConfig:
     include_silver: bool = True  # silver rows of the gold folder (weighted below gold)
     work_dir: Path | None = None  # dataset + run folder; default: a temporary folder, removed after
     dataset: Path | None = None  # a DatasetDict from `risklens labels build`, used instead of resolving `data`
-    progress: bool = True  # training progress bar on stderr
+    progress: Callable[[int, int], None] | None = None  # progress(step, total_steps) after each training step
     overrides: dict[str, Any] = field(default_factory=dict)  # other TrainConfig options
 
     def __post_init__(self) -> None:
@@ -298,7 +298,7 @@ def retrain(config: RetrainConfig) -> RetrainResult:
     import datasets
 
     from risklens.training.config import ConfigError, TrainConfig
-    from risklens.training.loop import train
+    from risklens.training.run import train
 
     if config.dataset is None and not config.data.is_dir():
         raise RetrainError(f"annotation folder {config.data} not found; pass --data pointing at labels/data.")

@@ -60,6 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from risklens.commands.progress import ProgressBar
     from risklens.labels.store import StoreError, default_store_path
     from risklens.model.registry import RegistryError, default_registry_root, resolve_model
     from risklens.training.config import ConfigError
@@ -96,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
             dataset=args.dataset,
             overrides=overrides,
         )
-        result = retrain(config)
+        with ProgressBar("train", "step") as bar:
+            config.progress = bar
+            result = retrain(config)
     except (RetrainError, ConfigError, DataError, StoreError, RegistryError) as exc:
         print(f"risklens retrain: {exc}", file=sys.stderr)
         return 1

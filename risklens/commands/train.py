@@ -1,4 +1,4 @@
-"""``risklens train``: fine-tune the classifier (see ``training.loop`` for the recipe)."""
+"""``risklens train``: fine-tune the classifier (see ``risklens.training.run`` for the recipe)."""
 
 from __future__ import annotations
 
@@ -31,14 +31,11 @@ OPTIONS: dict[str, tuple[str, type]] = {
     "--stride": ("stride", int),
     "--heading-dropout": ("heading_dropout", float),
     "--freeze-layers": ("freeze_layers", int),
-    "--layer-lr-decay": ("layer_lr_decay", float),
     "--silver-weight": ("silver_weight", float),
     "--silver-per-epoch": ("silver_per_epoch", int),
-    "--pos-weight": ("pos_weight", float),
     "--patience": ("patience", int),
     "--time-budget": ("time_budget_minutes", float),
     "--train-precision": ("train_precision", str),
-    "--average-last": ("average_last", int),
     "--seed": ("seed", int),
     "--threads": ("num_threads", int),
     "--name": ("name", str),
@@ -75,9 +72,10 @@ def config_from_args(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    from risklens.commands.progress import ProgressBar
     from risklens.training.config import ConfigError
     from risklens.training.data import DataError
-    from risklens.training.loop import train
+    from risklens.training.run import train
 
     try:
         config = config_from_args(args)
@@ -85,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"risklens train: {exc}", file=sys.stderr)
         return 2
     try:
-        result = train(config, progress=not args.no_progress)
+        with ProgressBar("train", "step") as bar:
+            result = train(config, progress=None if args.no_progress else bar)
     except (ConfigError, DataError, FileNotFoundError) as exc:
         print(f"risklens train: {exc}", file=sys.stderr)
         return 2

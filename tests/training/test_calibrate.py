@@ -3,8 +3,9 @@ from __future__ import annotations
 import numpy as np
 
 from risklens.labels.taxonomy import LABELS
-from risklens.model.fusion import FusionHead, tiny_fusion_example
+from risklens.model.fusion import FusionHead, fit_lexical
 from risklens.training.calibrate import calibrate, tune_thresholds
+from tests.examples import example_paragraphs
 
 
 def test_thresholds_follow_data_with_many_positives_and_stay_near_half_with_few() -> None:
@@ -23,10 +24,10 @@ def test_thresholds_follow_data_with_many_positives_and_stay_near_half_with_few(
 
 
 def test_calibrate_fits_temperature_thresholds_and_fusion() -> None:
-    paragraphs, targets = tiny_fusion_example()
+    paragraphs, targets = example_paragraphs()
     logits = np.where(targets > 0, 6.0, -6.0)
     logits[:4, :3] *= -1  # a few confident mistakes: the encoder is over-confident
-    head = FusionHead(max_features=300, min_df=1).fit_lexical(paragraphs, targets)
+    head = FusionHead(fit_lexical(paragraphs, targets, max_features=300, min_df=1))
     result = calibrate(logits, logits * 0.5, paragraphs, targets, fusion=head, folds=3, min_gain=-1.0)
     assert result.temperature > 1.0
     assert set(result.thresholds) == set(LABELS) and set(result.encoder_thresholds) == set(LABELS)
@@ -37,9 +38,9 @@ def test_calibrate_fits_temperature_thresholds_and_fusion() -> None:
 
 
 def test_fusion_is_dropped_when_it_does_not_beat_the_encoder_on_dev() -> None:
-    paragraphs, targets = tiny_fusion_example()
+    paragraphs, targets = example_paragraphs()
     perfect = np.where(targets > 0, 5.0, -5.0)  # nothing left for fusion to add
-    head = FusionHead(max_features=300, min_df=1).fit_lexical(paragraphs, targets)
+    head = FusionHead(fit_lexical(paragraphs, targets, max_features=300, min_df=1))
     result = calibrate(perfect, perfect, paragraphs, targets, fusion=head, folds=3, min_gain=0.005)
     assert result.fusion is None
     assert result.thresholds == result.encoder_thresholds

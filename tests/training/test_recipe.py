@@ -10,19 +10,16 @@ import pytest
 import torch
 
 from risklens.labels.taxonomy import LABELS
-from risklens.training.card import render_card, training_command
-from risklens.training.config import ConfigError, TrainConfig
-from risklens.training.data import load_dataset_dir
-from risklens.training.loop import (
-    _float_state,
-    _optimiser,
-    _train_step,
-    _try_weight_average,
-    average_states,
+from risklens.training.build import (
     build_classifier,
     init_bias_from_prior,
-    parameter_learning_rate,
+    linear_schedule,
+    make_optimiser,
 )
+from risklens.training.card import render_card, training_command
+from risklens.training.config import TrainConfig
+from risklens.training.data import load_dataset_dir
+from risklens.training.loop import train_step
 
 
 def test_freezing_keeps_embeddings_and_lower_layers_fixed(tiny_base: Path) -> None:
@@ -35,26 +32,28 @@ def test_freezing_keeps_embeddings_and_lower_layers_fixed(tiny_base: Path) -> No
     assert {"classifier.weight", "classifier.bias"} <= trainable
 
 
-def test_layer_lr_decay_slows_lower_layers_and_leaves_the_head_alone(tiny_base: Path) -> None:
+def test_the_head_trains_at_its_own_rate_and_biases_and_norms_skip_weight_decay(tiny_base: Path) -> None:
     config = TrainConfig(data="d", base_model=str(tiny_base), out="o", freeze_layers=0,
-                         freeze_word_embeddings=False, layer_lr_decay=0.5, learning_rate=8e-5)
-    n = 4
-    rate = lambda name: parameter_learning_rate(name, config, n)  # noqa: E731
-    assert rate("bert.encoder.layer.3.output.dense.weight") == pytest.approx(8e-5)
-    assert rate("bert.encoder.layer.1.attention.self.query.weight") == pytest.approx(2e-5)
-    assert rate("bert.embeddings.position_embeddings.weight") == pytest.approx(8e-5 * 0.5**4)
-    assert rate("classifier.weight") == config.head_learning_rate == rate("bert.pooler.dense.bias")
-    flat = TrainConfig(data="d", base_model=str(tiny_base), out="o")
-    assert parameter_learning_rate("bert.encoder.layer.0.output.dense.weight", flat, n) == flat.learning_rate
+                         freeze_word_embeddings=False, learning_rate=8e-5, head_learning_rate=1e-3)
     model = build_classifier(config).model
-    optimizer, _ = _optimiser(model, config, total_steps=10)
-    layers = model.config.num_hidden_layers
-    by_param = {id(p): g["lr"] for g in optimizer.param_groups for p in g["params"]}
+    optimizer, scheduler = make_optimiser(model, config, total_steps=100)
+    group_of = {id(p): g for g in optimizer.param_groups for p in g["params"]}
     named = dict(model.named_parameters())
-    top = by_param[id(named[f"bert.encoder.layer.{layers - 1}.output.dense.weight"])]
-    bottom = by_param[id(named["bert.encoder.layer.0.output.dense.weight"])]
-    assert top == pytest.approx(8e-5) and bottom == pytest.approx(8e-5 * 0.5 ** (layers - 1))
+    for name in ("classifier.weight", "bert.pooler.dense.weight"):
+        assert group_of[id(named[name])]["initial_lr"] == 1e-3
+    for name in ("bert.encoder.layer.0.output.dense.weight", "bert.encoder.layer.1.attention.self.query.weight"):
+        assert group_of[id(named[name])]["initial_lr"] == 8e-5
+        assert group_of[id(named[name])]["weight_decay"] == config.weight_decay
+    assert scheduler.get_last_lr()[0] < 8e-5  # the schedule starts in its warm-up
+    assert group_of[id(named["bert.encoder.layer.0.output.dense.bias"])]["weight_decay"] == 0.0
+    assert group_of[id(named["bert.encoder.layer.0.output.LayerNorm.weight"])]["weight_decay"] == 0.0
     assert sum(len(g["params"]) for g in optimizer.param_groups) == sum(p.requires_grad for p in model.parameters())
+
+
+def test_learning_rate_warms_up_linearly_then_decays_to_zero() -> None:
+    factor = linear_schedule(TrainConfig(data="d", base_model="b", out="o", warmup_ratio=0.1), total_steps=100)
+    assert [factor(s) for s in (0, 4, 9)] == pytest.approx([0.1, 0.5, 1.0])
+    assert factor(10) == pytest.approx(1.0) and factor(55) == pytest.approx(0.5) and factor(100) == 0.0
 
 
 def test_output_bias_starts_at_the_label_prior(tiny_base: Path, tiny_dataset: Path) -> None:
@@ -78,7 +77,7 @@ def test_bf16_training_step_runs_under_autocast_but_keeps_fp32_weights(tiny_base
         config = TrainConfig(data=str(tiny_dataset), base_model=str(tiny_base), out="o", heading_dropout=0.0,
                              max_length=48, stride=8, train_precision=precision)
         classifier = build_classifier(config)
-        losses[precision] = _train_step(classifier, rows, config, random.Random(0))
+        losses[precision] = train_step(classifier, rows, config, random.Random(0))
         head = classifier.model.classifier.weight
         assert head.dtype == torch.float32 and head.grad is not None and head.grad.dtype == torch.float32
         grads[precision] = head.grad.flatten().clone()
@@ -92,7 +91,8 @@ def test_model_card_names_command_data_and_both_baselines(tiny_dataset: Path) ->
 
     config = TrainConfig(data=str(tiny_dataset), base_model="base", out="runs/x", epochs=3)
     command = training_command(config)
-    assert command.startswith(f"risklens train --data {tiny_dataset} --base-model base --out runs/x")
+    assert command.startswith(f"risklens train --data {tiny_dataset.name} --base-model base --out x")
+    assert str(tiny_dataset.parent) not in command  # the card travels: no machine paths
     assert '"epochs": 3' in command
     system = {"micro_f1": 0.9, "macro_f1": 0.8, "samples_f1": 0.9, "exact_match": 0.7, "ece": 0.01,
               "tp": 9, "fp": 1, "fn": 1,
@@ -116,35 +116,3 @@ def test_tfidf_baseline_is_tuned_on_dev(tiny_dataset: Path) -> None:
     assert model.class_thresholds_.shape == (len(LABELS),)
     untuned, _ = fit_tfidf_baseline(splits.train, None, max_features=500)
     assert not hasattr(untuned, "class_thresholds_")
-
-
-def test_average_states_is_the_elementwise_mean_and_checks_keys() -> None:
-    a = {"w": torch.tensor([1.0, 2.0]), "b": torch.tensor([0.0])}
-    b = {"w": torch.tensor([3.0, 6.0]), "b": torch.tensor([1.0])}
-    mean = average_states([a, b])
-    assert torch.equal(mean["w"], torch.tensor([2.0, 4.0])) and torch.equal(mean["b"], torch.tensor([0.5]))
-    with pytest.raises(ValueError, match="other keys"):
-        average_states([a, {"w": torch.tensor([1.0, 1.0])}])
-    with pytest.raises(ConfigError, match="average_last"):
-        TrainConfig(data="d", base_model="b", out="o", average_last=1)
-
-
-def test_weight_average_is_kept_only_when_dev_prefers_it(tiny_base: Path, tiny_dataset: Path) -> None:
-    config = TrainConfig(data=str(tiny_dataset), base_model=str(tiny_base), out="o", max_length=48, stride=8,
-                         average_last=2)
-    classifier = build_classifier(config)
-    dev = load_dataset_dir(tiny_dataset).dev
-    earlier = _float_state(classifier.model)
-    with torch.no_grad():
-        classifier.model.classifier.weight.add_(0.5)  # "the last epoch" moved the head
-    last = _float_state(classifier.model)
-    expected = (earlier["classifier.weight"] + last["classifier.weight"]) / 2
-
-    refused = _try_weight_average(classifier, [earlier, last], dev, config, best_score=2.0, last_epoch=5)
-    assert refused is not None and refused["kept"] is False and refused["epochs"] == [4, 5]
-    assert torch.equal(classifier.model.classifier.weight, last["classifier.weight"])  # last weights restored
-
-    kept = _try_weight_average(classifier, [earlier, last], dev, config, best_score=-1.0, last_epoch=5)
-    assert kept is not None and kept["kept"] is True
-    assert torch.allclose(classifier.model.classifier.weight, expected)
-    assert _try_weight_average(classifier, [last], dev, config, best_score=-1.0, last_epoch=5) is None

@@ -11,7 +11,8 @@ from risklens.cli import main
 from risklens.labels.taxonomy import LABELS
 from risklens.model import RiskClassifier
 from risklens.training import TrainConfig, evaluate_examples, read_jsonl, to_markdown, train
-from risklens.training.loop import TrainResult
+from risklens.training.provenance import tree_sha256
+from risklens.training.run import TrainResult
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +20,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory, tiny_base: Path, tiny_data
     out = tmp_path_factory.mktemp("run") / "run"
     config = TrainConfig(data=str(tiny_dataset), base_model=str(tiny_base), out=str(out), epochs=2,
                          batch_size=4, max_length=48, stride=8, silver_per_epoch=3,
-                         tfidf_max_features=500, save_dtype="float32", num_threads=1, average_last=2)
+                         tfidf_max_features=500, save_dtype="float32", num_threads=1)
     steps: list[tuple[int, int]] = []
     result = train(config, progress=lambda step, total: steps.append((step, total)))
     assert steps and steps[-1][0] == steps[-1][1]
@@ -40,11 +41,32 @@ def test_training_writes_best_and_last_models_with_config_and_log(trained: Train
     assert {"heading", "text"} == set(trained.test_metrics["modes"])
     assert (trained.out_dir / "test-report.md").is_file()
     assert "test" in RiskClassifier.from_pretrained(trained.best_dir).meta.metrics
-    average = RiskClassifier.from_pretrained(trained.best_dir).meta.metrics["weight_average"]
-    assert average["epochs"] == [1, 2] and average["kept"] == (trained.best_epoch == 2 and average["score"] >
-                                                               average["best_single_epoch_score"])
-    assert "weight_average" not in RiskClassifier.from_pretrained(trained.last_dir).meta.metrics
-    assert "Weight averaging: the mean weights of epochs 1–2" in (trained.best_dir / "README.md").read_text("utf-8")
+
+
+
+def test_what_ships_with_the_model_names_no_machine_path(trained: TrainResult, tiny_base: Path,
+                                                         tiny_dataset: Path) -> None:
+    machine = (str(tiny_base.parent), str(tiny_dataset.parent), str(trained.out_dir.parent))
+    for directory in (trained.best_dir, trained.last_dir):
+        names = ["training_config.json", "risklens.json", "fusion.json"]
+        for name in names + (["README.md"] if directory == trained.best_dir else []):  # the card is model-best's
+            text = (directory / name).read_text("utf-8")
+            assert not any(path in text for path in machine), (directory.name, name)
+        saved = json.loads((directory / "training_config.json").read_text("utf-8"))
+        assert saved["data"] == tiny_dataset.name and saved["out"] == trained.out_dir.name
+        assert saved["provenance"]["data"] == {"name": tiny_dataset.name, "sha256": tree_sha256(tiny_dataset)}
+        assert saved["provenance"]["base_model"]["sha256"] == tree_sha256(tiny_base)
+        assert TrainConfig.load(directory / "training_config.json").epochs == 2
+    run_config = TrainConfig.load(trained.out_dir / "training_config.json")
+    assert run_config.data == str(tiny_dataset)  # the run folder keeps what calibrate_run needs
+
+
+def test_a_fitted_fusion_head_carries_its_rule_table(trained: TrainResult) -> None:
+    from risklens.model.fusion import FUSION_FILE, RuleSnapshot
+
+    for directory in (trained.best_dir, trained.last_dir):  # this seeded run keeps fusion in both
+        rules = json.loads((directory / FUSION_FILE).read_text("utf-8"))["rules"]
+        assert rules["sha256"] == RuleSnapshot.current().sha256()
 
 
 def test_evaluation_reports_every_system_in_both_modes(trained: TrainResult, tiny_jsonl: Path) -> None:
@@ -113,7 +135,7 @@ def test_cli_errors_are_one_line(tmp_path: Path, tiny_dataset: Path, capsys: pyt
 
 
 def test_a_finished_run_can_be_recalibrated(trained: TrainResult) -> None:
-    from risklens.training.loop import calibrate_run
+    from risklens.training import calibrate_run
 
     report = calibrate_run(trained.out_dir)
     assert set(report["modes"]["text"]) >= {"risklens", "tfidf", "rules"}
