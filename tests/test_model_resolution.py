@@ -23,7 +23,7 @@ from risklens.model.registry import Registry
 from risklens.model.testing import make_tiny_classifier
 from risklens.serving.app import create_app
 from risklens.serving.state import ServerSettings
-from tests.serving.fakes import FILING_MD
+from tests.scoring.fakes import FILING_MD
 
 PARAGRAPH = {"id": "p1", "text": "公司应收账款余额较大，若客户经营困难，将产生坏账风险。", "heading": "（一）应收账款风险"}
 
