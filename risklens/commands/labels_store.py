@@ -25,7 +25,7 @@ from risklens.labels.store import (
     parse_item,
 )
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "labels" / "data"
+DEFAULT_DATA = Path(__file__).resolve().parents[1] / "labels" / "data"  # risklens/labels/data
 
 
 def _store_argument(parser: argparse.ArgumentParser) -> None:
