@@ -1,22 +1,21 @@
-"""``risklens benchmark ingest``: filings to paragraphs, timed, with peak memory.
+"""Filings to paragraphs, timed, with peak memory (what ``risklens benchmark ingest`` runs).
 
 Two targets from the issue: a ~195-page PDF (budget 5 s) and a 90,000-line page-lines
 file (budget 3 s). Each run happens in a fresh child process so its peak RSS is its own;
 the child times ``load_document`` + ``all_paragraphs`` and reports best/median seconds,
 pages/s and peak RSS. The page-lines file is built by concatenating corpus files (pages
-renumbered) until it has the requested number of lines. Results go to a JSON report.
+renumbered) until it has the requested number of lines. ``benchmark_ingest`` returns the
+report as a dict; the command writes it as JSON and prints the table.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -24,21 +23,14 @@ from typing import Any
 PDF_BUDGET_S = 5.0
 PAGE_LINES_BUDGET_S = 3.0
 DEFAULT_PDF = Path("corpus/annual-reports/生物股份_2020_年度报告.pdf")
+"""The ~195-page PDF target, relative to the shared corpus root."""
 PAGE_LINES_DIR = Path("corpus/ipo-2007-2021")
+"""Page-lines files concatenated into the 90,000-line target, relative to the corpus root."""
+TARGETS = ("pdf", "page_lines")
 
 
-def default_shared() -> Path:
-    """``$RISKLENS_SHARED`` or the ``shared`` folder beside the checkout."""
-    return Path(os.environ.get("RISKLENS_SHARED", Path(__file__).resolve().parents[2] / "shared"))
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--pdf", type=Path, help="PDF to time (default: the 195-page corpus annual report)")
-    parser.add_argument("--page-lines", type=Path, help="page-lines file to time (default: built from the corpus)")
-    parser.add_argument("--lines", type=int, default=90_000, help="lines in the built page-lines file")
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per target (best and median reported)")
-    parser.add_argument("--shared", type=Path, default=None, help="the shared folder (default: ../shared)")
-    parser.add_argument("--out", type=Path, default=Path("reports/benchmark-ingest.json"), help="JSON report path (default: reports/benchmark-ingest.json)")
+class IngestBenchmarkError(RuntimeError):
+    """A timed child process failed; the message names the target and its file."""
 
 
 def measure(path: Path, repeat: int) -> dict[str, Any]:
@@ -121,48 +113,27 @@ def _measure_in_child(path: Path, repeat: int) -> dict[str, Any]:
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
-def run(args: argparse.Namespace) -> int:
-    shared = args.shared or default_shared()
-    pdf = args.pdf or shared / DEFAULT_PDF
+def benchmark_ingest(pdf: Path, page_lines: Path, *, repeat: int = 3, lines: int = 0) -> dict[str, Any]:
+    """Time both targets, each in a fresh child process; returns the report.
+
+    ``lines`` is the page-lines file's line count when the caller built it (0: count it).
+    Every target's row gets its budget and whether its best time is within it.
+    """
     results: dict[str, Any] = {"cpu_count": os.cpu_count(), "python": sys.version.split()[0]}
-    with tempfile.TemporaryDirectory() as tmp:
-        page_lines = args.page_lines
-        built = 0
-        if page_lines is None:
-            source = shared / PAGE_LINES_DIR
-            if not source.is_dir():
-                print(f"benchmark ingest: {source} not found; pass --page-lines or --shared", file=sys.stderr)
-                return 2
-            page_lines = Path(tmp) / f"page_lines_{args.lines}.txt"
-            built = build_page_lines(source, args.lines, page_lines)
-        if not pdf.is_file():
-            print(f"benchmark ingest: PDF {pdf} not found; pass --pdf or --shared", file=sys.stderr)
-            return 2
-        targets = [("pdf", pdf, PDF_BUDGET_S), ("page_lines", page_lines, PAGE_LINES_BUDGET_S)]
-        for name, path, budget in targets:
-            try:
-                row = _measure_in_child(path, args.repeat)
-            except RuntimeError as exc:
-                print(f"benchmark ingest: {name} {path}: {exc}", file=sys.stderr)
-                return 1
-            row["budget_seconds"] = budget
-            row["within_budget"] = row["seconds_best"] <= budget
-            if name == "page_lines":
-                row["lines"] = built or sum(1 for _ in path.open(encoding="utf-8"))
-                row["lines_per_second"] = round(row["lines"] / row["seconds_best"]) if row["seconds_best"] else None
-            results[name] = row
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"{'target':<11} {'pages':>6} {'best s':>7} {'median s':>9} {'cpu s':>6} {'pages/s':>8} {'peak MB':>8}  budget")
-    for name in ("pdf", "page_lines"):
-        r = results[name]
-        extra = f"  ({r['lines']} lines)" if name == "page_lines" else ""
-        verdict = "ok" if r["within_budget"] else "OVER"
-        print(
-            f"{name:<11} {r['pages']:>6} {r['seconds_best']:>7} {r['seconds_median']:>9} {r['cpu_seconds_best']:>6} "
-            f"{r['pages_per_second']:>8} {r['peak_rss_mb']:>8}  {verdict} (≤ {r['budget_seconds']} s){extra}"
-        )
-    print(f"load average (1 min) during the runs: {results['pdf']['load_average_1min']}, "
-          f"{results['page_lines']['load_average_1min']} on {os.cpu_count()} CPUs")
-    print(f"report written to {args.out}")
-    return 0 if all(results[n]["within_budget"] for n in ("pdf", "page_lines")) else 1
+    for name, path, budget in (("pdf", pdf, PDF_BUDGET_S), ("page_lines", page_lines, PAGE_LINES_BUDGET_S)):
+        try:
+            row = _measure_in_child(path, repeat)
+        except RuntimeError as exc:
+            raise IngestBenchmarkError(f"{name} {path}: {exc}") from None
+        row["budget_seconds"] = budget
+        row["within_budget"] = row["seconds_best"] <= budget
+        if name == "page_lines":
+            row["lines"] = lines or sum(1 for _ in path.open(encoding="utf-8"))
+            row["lines_per_second"] = round(row["lines"] / row["seconds_best"]) if row["seconds_best"] else None
+        results[name] = row
+    return results
+
+
+def within_budget(report: dict[str, Any]) -> bool:
+    """True when every target of a ``benchmark_ingest`` report met its budget."""
+    return all(report[name]["within_budget"] for name in TARGETS)

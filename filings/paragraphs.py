@@ -11,6 +11,7 @@ from risklens.filings.sections import OTHER, SELECTIONS
 from risklens.filings.structure import has_chapter_risk_factors, walk
 
 HEADING_SEPARATOR = " / "
+"""How heading paths are joined (TAXONOMY.md: outermost first, joined with " / ")."""
 _SECTION_NAMES = {
     "risk": "风险因素, 重大事项提示, 特别风险提示, 可能面对的风险 or 风险提示",
     "major": "重大事项提示 or 特别风险提示",

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from risklens.filings.document import Block, Document
+from risklens.filings.document import Document
 from risklens.filings.headings import (
     Enumerator,
     display,
@@ -153,15 +153,3 @@ def has_chapter_risk_factors(doc: Document) -> bool:
             return True
     return False
 
-
-def iter_blocks_with_path(doc: Document) -> Iterator[tuple[Block, tuple[OpenHeading, ...]]]:
-    """Every heading block with the stack after it opened (for reports and debugging)."""
-    stack = _Stack(not has_chapter_risk_factors(doc))
-    for block in doc.blocks:
-        if block.kind != "heading":
-            continue
-        text = doc.block_text(block)
-        enum = None if is_front_title(text) else parse_enumerator(text)
-        title = text.replace(" ", "") if enum is None else text[enum.end :]
-        stack.open(enum, title)
-        yield block, stack.path()

@@ -19,21 +19,6 @@ _WIDE_CLASS = "\u2010-\u206f\u2e80-\U0010ffff"
 _SPACE_NEAR_WIDE = re.compile(f" (?=[{_WIDE_CLASS}])|(?<=[{_WIDE_CLASS}]) ")
 
 
-def is_wide(ch: str) -> bool:
-    """True for Chinese characters and CJK/full-width punctuation (plus curly quotes)."""
-    code = ord(ch)
-    return code >= 0x2E80 or 0x2010 <= code <= 0x206F
-
-
-def visual_width(text: str) -> int:
-    """Width in half-em units, about 2 per Chinese character and 1 per Latin one.
-
-    Computed from the UTF-8 length (1 byte Latin, 3 bytes CJK) because it runs on every
-    line: (chars + bytes) // 2 gives 1 for ASCII and 2 for CJK and CJK punctuation.
-    """
-    return (len(text) + len(text.encode("utf-8", "surrogatepass"))) // 2
-
-
 def collapse_fake_bold(text: str) -> str:
     """Undo "fake bold" extraction, where every character comes out 2–4 times.
 

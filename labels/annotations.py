@@ -74,41 +74,12 @@ class Annotation:
     @classmethod
     def from_json(cls, record: dict[str, Any], *, where: str) -> Annotation:
         """Validate one JSON record (``where`` names it in errors: file and line)."""
-        if not isinstance(record, dict):
-            raise AnnotationError(f"{where}: expected a JSON object, got {type(record).__name__}.")
-        missing = [key for key in ("id", "doc", "labels", "split", "kind", "annotator") if key not in record]
-        if missing:
-            raise AnnotationError(f"{where}: missing field(s) {', '.join(missing)}.")
-        kind = record["kind"]
-        if kind not in KINDS:
-            raise AnnotationError(f"{where}: kind must be one of {KINDS}; got {kind!r}.")
-        if record["split"] not in SPLITS:
-            raise AnnotationError(f"{where}: split must be one of {SPLITS}; got {record['split']!r}.")
-        if not isinstance(record["labels"], list):
-            raise AnnotationError(f"{where}: labels must be a list of leaf ids (may be empty).")
-        try:
-            labels = tuple(validate_labels(record["labels"], where=where))
-        except UnknownLabelError as exc:
-            raise AnnotationError(str(exc)) from None
+        labels = _check_fields(record, where)
         text = record.get("text")
-        if kind == "synthetic":
-            if not isinstance(text, str) or not text.strip():
-                raise AnnotationError(f"{where}: a synthetic record must carry its own 'text'.")
-            if record["split"] == "test":
-                raise AnnotationError(f"{where}: synthetic records may not be in the test split.")
+        if record["kind"] == "synthetic":
+            _check_synthetic(record, where)
         else:
-            if text is not None:
-                raise AnnotationError(
-                    f"{where}: corpus-backed ({kind}) records are stand-off and must not carry 'text'; "
-                    "store doc/start/end/text_hash instead."
-                )
-            for key in ("doc_hash", "start", "end", "text_hash"):
-                if key not in record:
-                    raise AnnotationError(f"{where}: stand-off record is missing '{key}'.")
-            if not (isinstance(record["start"], int) and isinstance(record["end"], int)) or not (
-                0 <= record["start"] < record["end"]
-            ):
-                raise AnnotationError(f"{where}: start/end must be integers with 0 <= start < end.")
+            _check_stand_off(record, where)
         extra = {k: v for k, v in record.items() if k not in cls.__dataclass_fields__}
         extra.update(record.get("extra") or {})
         return cls(
@@ -116,7 +87,7 @@ class Annotation:
             doc=str(record["doc"]),
             labels=labels,
             split=record["split"],
-            kind=kind,
+            kind=record["kind"],
             annotator=str(record["annotator"]),
             heading=str(record.get("heading") or ""),
             section=str(record.get("section") or ""),
@@ -127,6 +98,50 @@ class Annotation:
             text=text,
             extra=extra,
         )
+
+
+def _check_fields(record: Any, where: str) -> tuple[str, ...]:
+    """The checks every kind shares: a JSON object with the required fields, a known kind
+    and split, and labels that are taxonomy leaves (returned as a tuple)."""
+    if not isinstance(record, dict):
+        raise AnnotationError(f"{where}: expected a JSON object, got {type(record).__name__}.")
+    missing = [key for key in ("id", "doc", "labels", "split", "kind", "annotator") if key not in record]
+    if missing:
+        raise AnnotationError(f"{where}: missing field(s) {', '.join(missing)}.")
+    if record["kind"] not in KINDS:
+        raise AnnotationError(f"{where}: kind must be one of {KINDS}; got {record['kind']!r}.")
+    if record["split"] not in SPLITS:
+        raise AnnotationError(f"{where}: split must be one of {SPLITS}; got {record['split']!r}.")
+    if not isinstance(record["labels"], list):
+        raise AnnotationError(f"{where}: labels must be a list of leaf ids (may be empty).")
+    try:
+        return tuple(validate_labels(record["labels"], where=where))
+    except UnknownLabelError as exc:
+        raise AnnotationError(str(exc)) from None
+
+
+def _check_synthetic(record: dict[str, Any], where: str) -> None:
+    """A synthetic record carries its own text and stays out of the test split."""
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise AnnotationError(f"{where}: a synthetic record must carry its own 'text'.")
+    if record["split"] == "test":
+        raise AnnotationError(f"{where}: synthetic records may not be in the test split.")
+
+
+def _check_stand_off(record: dict[str, Any], where: str) -> None:
+    """A corpus-backed record points into its document and never copies the text."""
+    if record.get("text") is not None:
+        raise AnnotationError(
+            f"{where}: corpus-backed ({record['kind']}) records are stand-off and must not carry 'text'; "
+            "store doc/start/end/text_hash instead."
+        )
+    for key in ("doc_hash", "start", "end", "text_hash"):
+        if key not in record:
+            raise AnnotationError(f"{where}: stand-off record is missing '{key}'.")
+    start, end = record["start"], record["end"]
+    if not (isinstance(start, int) and isinstance(end, int)) or not 0 <= start < end:
+        raise AnnotationError(f"{where}: start/end must be integers with 0 <= start < end.")
 
 
 def read_annotations(path: Path) -> list[Annotation]:

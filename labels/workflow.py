@@ -1,14 +1,15 @@
-"""The plain functions behind ``risklens labels …`` (the CLI only parses arguments).
+"""The plain functions behind ``risklens labels …``: they read and write label data and
+return what they found; ``risklens/commands/labels.py`` parses the arguments and prints.
 
-Each returns a process exit code and prints a human summary; errors a user can cause are
-raised as ``UserError`` with one line that names the input and what to do.
+Errors a user can cause are raised as ``UserError`` with one line that names the input and
+what to do.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from risklens.labels.annotations import (
     write_annotations,
 )
 from risklens.labels.dataset import (
+    Stats,
     build_rows,
     compute_stats,
     to_dataset_dict,
@@ -31,7 +33,7 @@ from risklens.labels.dataset import (
 from risklens.labels.labelstudio import LabelStudioError, Task, export_tasks, import_tasks
 from risklens.labels.resolve import resolve_all
 from risklens.labels.silver import RuleLabeller
-from risklens.labels.taxonomy import LABELS, LEAVES, TAXONOMY_VERSION
+from risklens.labels.taxonomy import LABELS, TAXONOMY_VERSION
 
 SECOND_ANNOTATOR_FILE = Path("agreement") / "second.jsonl"
 
@@ -49,50 +51,27 @@ def _load(data_dir: Path) -> list[Annotation]:
         raise UserError(str(exc)) from None
 
 
-def print_taxonomy(fmt: str) -> int:
-    if fmt == "json":
-        print(json.dumps({"version": TAXONOMY_VERSION, "leaves": [leaf.__dict__ for leaf in LEAVES]}, ensure_ascii=False, indent=1))
-        return 0
-    print(f"{TAXONOMY_VERSION}: {len(LEAVES)} leaves")
-    for leaf in LEAVES:
-        print(f"{leaf.group:<14} {leaf.id:<34} {leaf.zh}")
-    return 0
-
-
-def validate(data_dir: Path, corpus_root: Path) -> int:
-    """Parse, resolve and split-check every record; print a one-screen summary."""
+def validate(data_dir: Path, corpus_root: Path) -> Counter[str]:
+    """Parse, resolve and split-check every record; returns how many there are of each kind."""
     records = _load(data_dir)
     try:
         validate_splits(records)
         resolve_all(records, corpus_root)
     except AnnotationError as exc:
         raise UserError(str(exc)) from None
-    kinds = Counter(record.kind for record in records)
-    summary = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
-    print(f"ok: {len(records)} records ({summary}) resolve against {corpus_root}; splits are by document.")
-    return 0
+    return Counter(record.kind for record in records)
 
 
-def stats(data_dir: Path, fmt: str) -> int:
-    result = compute_stats(_load(data_dir))
-    if fmt == "json":
-        print(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
-        return 0
-    print("records by kind: " + ", ".join(f"{k}={v}" for k, v in sorted(result.by_kind.items())))
-    for split, counts in sorted(result.by_split.items()):
-        print(f"  {split:<5} " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) +
-              f"  (gold documents: {result.docs_by_split.get(split, 0)})")
-    print(f"gold paragraphs with no label ([]): {result.empty_gold}; gold documents: {result.gold_documents}")
-    print(f"{'label':<34}{'gold':>6}{'train':>7}{'dev':>6}{'test':>6}{'synth':>7}{'silver':>8}")
-    for label in LABELS:
-        c = result.per_label[label]
-        print(f"{label:<34}{c.get('gold', 0):>6}{c.get('gold_train', 0):>7}{c.get('gold_dev', 0):>6}"
-              f"{c.get('gold_test', 0):>6}{c.get('synthetic', 0):>7}{c.get('silver', 0):>8}")
-    return 0
+def stats(data_dir: Path) -> Stats:
+    """Counts per kind, split and label of the annotations in ``data_dir``."""
+    return compute_stats(_load(data_dir))
 
 
-def build(data_dir: Path, corpus_root: Path, out_dir: Path, *, include_silver: bool) -> int:
-    """Write the DatasetDict to OUT/dataset and TAXONOMY.md JSONL files to OUT/<split>.jsonl."""
+def build(data_dir: Path, corpus_root: Path, out_dir: Path, *, include_silver: bool) -> dict[str, int]:
+    """Write the DatasetDict to OUT/dataset and TAXONOMY.md JSONL files to OUT/<split>.jsonl.
+
+    Returns the number of rows of each split of the DatasetDict.
+    """
     records = _load(data_dir)
     try:
         rows = build_rows(records, corpus_root, include_silver=include_silver)
@@ -104,13 +83,27 @@ def build(data_dir: Path, corpus_root: Path, out_dir: Path, *, include_silver: b
     for split in ("train", "dev", "test"):
         write_jsonl([row for row in rows if row.split == split], out_dir / f"{split}.jsonl")
     (out_dir / "labels.json").write_text(json.dumps({"version": TAXONOMY_VERSION, "labels": list(LABELS)}, indent=1))
-    sizes = ", ".join(f"{split}={len(dataset[split])}" for split in dataset)
-    print(f"wrote {out_dir}/dataset ({sizes}) and {out_dir}/{{train,dev,test}}.jsonl")
-    return 0
+    return {split: len(dataset[split]) for split in dataset}
 
 
-def silver(data_dir: Path, corpus_root: Path, out: Path, report: Path | None) -> int:
-    """Harvest the corpus, label every risk paragraph by rules, and report coverage."""
+@dataclass
+class SilverRun:
+    """What ``silver`` did: paragraphs harvested, those labelled, per-leaf counts, failures."""
+
+    harvested: int
+    labelled: int
+    counts: Counter[str] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)  # "file name: problem" per unreadable filing
+
+    @property
+    def coverage(self) -> float:
+        """Share of harvested paragraphs that got at least one leaf."""
+        return self.labelled / self.harvested if self.harvested else 0.0
+
+
+def silver(data_dir: Path, corpus_root: Path, out: Path, report: Path | None) -> SilverRun:
+    """Harvest the corpus, label every risk paragraph by the heading rules, write the labelled
+    ones to ``out`` and, when ``report`` is given, coverage and quality against gold there."""
     from risklens.labels.harvest import harvest
 
     labeller = RuleLabeller()
@@ -130,21 +123,11 @@ def silver(data_dir: Path, corpus_root: Path, out: Path, report: Path | None) ->
         )
     labelled = [r for r in records if r.labels]
     write_annotations(out, labelled)
-    coverage = len(labelled) / len(records) if records else 0.0
-    counts = Counter(label for r in labelled for label in r.labels)
-    lines = [
-        f"silver: {len(records)} risk-factor paragraphs harvested, {len(labelled)} ({coverage:.1%}) "
-        f"got at least one leaf from the heading rules; written to {out}",
-        *[f"  {label:<34}{counts.get(label, 0):>6}" for label in LABELS],
-    ]
-    if failures:
-        lines.append(f"{len(failures)} filings could not be read: " + "; ".join(failures))
-    print("\n".join(lines))
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(silver_report_markdown(data_dir, corpus_root, records), encoding="utf-8")
-        print(f"report: {report}")
-    return 0
+    counts = Counter(label for r in labelled for label in r.labels)
+    return SilverRun(harvested=len(records), labelled=len(labelled), counts=counts, failures=failures)
 
 
 def silver_vs_gold(gold: list[Annotation]) -> dict[str, dict[str, float]]:
@@ -221,15 +204,14 @@ def agreement_report(data_dir: Path, second: Path | None = None, split: str | No
 
 
 def export_label_studio(data_dir: Path, corpus_root: Path, out: Path, split: str | None, kind: str) -> int:
+    """Write the ``kind`` records (of ``split``, or all) as Label Studio tasks; returns how many."""
     records = [r for r in _load(data_dir) if r.kind == kind and (split is None or r.split == split)]
     try:
         resolved = resolve_all(records, corpus_root)
     except AnnotationError as exc:
         raise UserError(str(exc)) from None
     tasks = [Task(text=item.text, heading=item.annotation.heading, ref=_ref(item.annotation), predicted=item.annotation.labels) for item in resolved]
-    count = export_tasks(tasks, out)
-    print(f"wrote {count} Label Studio tasks to {out} (config: {out.with_name(out.stem + '.config.xml')})")
-    return 0
+    return export_tasks(tasks, out)
 
 
 def _ref(record: Annotation) -> dict[str, Any]:
@@ -238,7 +220,10 @@ def _ref(record: Annotation) -> dict[str, Any]:
 
 
 def import_label_studio(path: Path, corpus_root: Path, out: Path, split: str) -> int:
-    """Completed Label Studio tasks → gold stand-off records (synthetic when no reference)."""
+    """Completed Label Studio tasks → gold stand-off records (synthetic when no reference).
+
+    Returns the number of records written to ``out``.
+    """
     try:
         tasks = import_tasks(path)
     except (LabelStudioError, AnnotationError) as exc:
@@ -260,6 +245,4 @@ def import_label_studio(path: Path, corpus_root: Path, out: Path, split: str) ->
                 kind="synthetic", annotator=task.annotator, heading=task.heading, text=task.text,
             )
         records.append(record)
-    count = write_annotations(out, records)
-    print(f"imported {count} annotations from {path} into {out}", file=sys.stderr)
-    return 0
+    return write_annotations(out, records)

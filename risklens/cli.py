@@ -11,7 +11,6 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from types import ModuleType
 
 from risklens import __version__
 
@@ -32,17 +31,8 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def _load(module_name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(f"risklens.commands.{module_name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"risklens.commands.{module_name}":
-            return None  # planned, not written yet
-        raise
-
-
 def build_parser() -> argparse.ArgumentParser:
-    """Build the argument parser with every available subcommand."""
+    """Build the argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="risklens",
         description="Find, tag and score the risk disclosures of Chinese A-share filings.",
@@ -50,11 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"risklens {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS.items():
-        module = _load(module_name)
-        if module is None:
-            planned = sub.add_parser(name, help="(planned, not available yet)")
-            planned.set_defaults(_run=_planned(name))
-            continue
+        module = importlib.import_module(f"risklens.commands.{module_name}")
         command = sub.add_parser(
             name,
             help=module.HELP,
@@ -64,14 +50,6 @@ def build_parser() -> argparse.ArgumentParser:
         module.add_arguments(command)
         command.set_defaults(_run=module.run)
     return parser
-
-
-def _planned(name: str):  # type: ignore[no-untyped-def]
-    def run(args: argparse.Namespace) -> int:
-        print(f"risklens {name}: not available yet in this version of RiskLens.", file=sys.stderr)
-        return 2
-
-    return run
 
 
 def main(argv: Sequence[str] | None = None) -> int:

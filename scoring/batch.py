@@ -1,14 +1,15 @@
 """What ``risklens score`` and ``risklens compare`` do, as plain importable functions.
 
-Load the classifier once, score each file (a progress bar on stderr when it is a
-terminal), collect one-line errors for files that cannot be read instead of stopping,
-and render the result in the requested format.
+Load the classifier once, score each file (reporting progress through callbacks the
+caller supplies: the command line draws them as bars), collect one-line errors for files
+that cannot be read instead of stopping, and render the result in the requested format.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,27 +34,6 @@ def load_classifier(model: Path | None) -> tuple[ClassifierLike, Path]:
     return RiskClassifier.from_pretrained(path), path
 
 
-def progress_bar(name: str) -> tuple[Progress, Callable[[], None]]:
-    """A tqdm bar on stderr (silent when stderr is not a terminal) and its closer."""
-    from tqdm import tqdm
-
-    bars: list[Any] = []
-
-    def update(done: int, total: int) -> None:
-        if not bars:
-            bars.append(
-                tqdm(total=total, desc=Path(name).name[:30], unit="win", leave=False, file=sys.stderr, disable=None)
-            )
-        bar = bars[0]
-        bar.update(done - bar.n)
-
-    def close() -> None:
-        for bar in bars:
-            bar.close()
-
-    return update, close
-
-
 @dataclass
 class BatchResult:
     """Scored filings and the one-line errors of those that failed."""
@@ -66,21 +46,34 @@ class BatchResult:
         return [s.profile for s in self.scored]
 
 
+FileProgress = Callable[[str], AbstractContextManager[Progress]]
+"""Given a file's name, a context manager that yields its ``progress(done, total)`` callback
+(``risklens.commands.progress.ProgressBar`` is one: a bar per file, closed when it ends)."""
+
+
 def score_files(
-    paths: Sequence[Path], classifier: ClassifierLike, *, batch_size: int = 32, progress: bool = True
+    paths: Sequence[Path],
+    classifier: ClassifierLike,
+    *,
+    batch_size: int = 32,
+    progress: FileProgress | None = None,
 ) -> BatchResult:
-    """Score every file; a file that cannot be read adds an error line and is skipped."""
+    """Score every file; a file that cannot be read adds an error line and is skipped.
+
+    ``progress``, when given, is called with each file's name and reports that file's
+    encoder windows done out of its total.
+    """
     from risklens.filings.errors import FilingError
 
     result = BatchResult()
     for path in paths:
-        update, close = progress_bar(str(path)) if progress else (None, lambda: None)
-        try:
-            result.scored.append(score_source(Path(path), classifier, name=str(path), batch_size=batch_size, progress=update))
-        except FilingError as exc:
-            result.errors.append(str(exc))
-        finally:
-            close()
+        with progress(Path(path).name) if progress else nullcontext(None) as update:
+            try:
+                scored = score_source(Path(path), classifier, name=str(path), batch_size=batch_size, progress=update)
+            except FilingError as exc:
+                result.errors.append(str(exc))
+                continue
+        result.scored.append(scored)
     return result
 
 

@@ -17,11 +17,6 @@ DEFAULT_TOP = 10
 SNIPPET = 90
 
 
-def display_width(text: str) -> int:
-    """Terminal columns ``text`` takes (wide CJK characters count two)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def pad(text: str, width: int) -> str:
     """``text`` cut or padded with spaces to exactly ``width`` display columns."""
     out, used = [], 0

@@ -146,24 +146,3 @@ def write_card(directory: Path, text: str) -> Path:
     path = Path(directory) / CARD_FILE
     path.write_text(text, "utf-8")
     return path
-
-
-def card_for_run(run_dir: Path) -> Path:
-    """(Re)write ``model-best/README.md`` of a finished run from what the run saved.
-
-    Reads ``model-best/risklens.json``, ``training_config.json``, the dataset it names,
-    ``test-report.json`` and, when present, ``benchmark-predict.json`` (written by
-    ``risklens benchmark predict --out RUN/benchmark-predict``).
-    """
-    from risklens.training.data import load_dataset_dir
-
-    run = Path(run_dir)
-    best = run / "model-best"
-    config = TrainConfig.load(run / "training_config.json")
-    report_path = run / "test-report.json"
-    report = json.loads(report_path.read_text("utf-8")) if report_path.is_file() else None
-    bench_path = run / "benchmark-predict.json"
-    bench = json.loads(bench_path.read_text("utf-8")) if bench_path.is_file() else None
-    text = render_card(ModelMeta.load(best), config, load_dataset_dir(config.data), report,
-                       training_command(config), bench)
-    return write_card(best, text)

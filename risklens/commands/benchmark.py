@@ -1,9 +1,9 @@
 """``risklens benchmark``: speed measurements that write reports (never timed tests).
 
-Each target lives beside the code it measures and is imported only when asked for:
-``ingest`` → ``filings.benchmark``, ``predict`` → ``model.benchmark``,
-``serve`` → ``serving.benchmark``. Each module exposes ``add_arguments(parser)`` and
-``run(args) -> int``.
+Each target has its own command module, imported when the parser is built:
+``ingest`` → ``risklens.commands.benchmark_ingest`` (measuring in ``risklens.filings.benchmark``),
+``predict`` → ``risklens.commands.benchmark_predict`` (measuring in ``risklens.model.benchmark``),
+``serve`` → its load test. Each module exposes ``add_arguments(parser)`` and ``run(args) -> int``.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import importlib
 HELP = "measure speed and memory (ingestion, prediction, the HTTP server) and write a report"
 
 TARGETS: dict[str, tuple[str, str]] = {
-    "ingest": ("risklens.filings.benchmark", "PDFs and page-lines files to paragraphs: pages/s, peak memory"),
-    "predict": ("risklens.model.benchmark", "paragraphs/s of predict vs a plain transformers pipeline"),
+    "ingest": ("risklens.commands.benchmark_ingest", "PDFs and page-lines files to paragraphs: pages/s, peak memory"),
+    "predict": ("risklens.commands.benchmark_predict", "paragraphs/s of predict vs a plain transformers pipeline"),
     "serve": ("risklens.commands.benchmark_serve", "load test of a real `risklens serve` on loopback"),
 }
 
@@ -24,19 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="target", metavar="TARGET", required=True)
     for name, (module_name, help_text) in TARGETS.items():
         target = sub.add_parser(name, help=help_text, description=help_text)
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            target.set_defaults(_bench=None, _bench_name=name)
-            continue
+        module = importlib.import_module(module_name)
         module.add_arguments(target)
-        target.set_defaults(_bench=module.run, _bench_name=name)
+        target.set_defaults(_bench=module.run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args._bench is None:
-        print(f"risklens benchmark {args._bench_name}: not available yet.")
-        return 2
     return int(args._bench(args))

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from risklens.commands.score import file_bar
+
 HELP = "compare two filings of one issuer: risks added, removed and materially changed"
 DESCRIPTION = """\
 Score both filings, align their risk paragraphs (heading and char n-gram TF-IDF similarity,
@@ -37,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"risklens compare: {exc}", file=sys.stderr)
         return 1
-    result = score_files([args.old, args.new], classifier, batch_size=args.batch_size, progress=not args.no_progress)
+    result = score_files([args.old, args.new], classifier, batch_size=args.batch_size, progress=None if args.no_progress else file_bar)
     if result.errors:
         for error in result.errors:
             print(f"risklens compare: {error}", file=sys.stderr)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from risklens.commands.progress import ProgressBar
 from risklens.labels.jsonl import iter_json_lines
 from risklens.labels.store import (
     ORIGINS,
@@ -24,7 +25,7 @@ from risklens.labels.store import (
     parse_item,
 )
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "labels" / "data"
+DEFAULT_DATA = Path(__file__).resolve().parents[1] / "labels" / "data"  # risklens/labels/data
 
 
 def _store_argument(parser: argparse.ArgumentParser) -> None:
@@ -181,26 +182,11 @@ def run_queue(args: argparse.Namespace) -> int:
     print(f"risklens labels queue: {model_choice.describe()}", file=sys.stderr)
     print(f"scoring {len(pool)} paragraphs …", file=sys.stderr)
     model = RiskClassifier.from_pretrained(model_choice.path)
-    chosen = active.rank_paragraphs(model, pool, config, batch_size=args.batch_size, progress=_progress())
+    with ProgressBar("queue", unit="win") as bar:
+        chosen = active.rank_paragraphs(model, pool, config, batch_size=args.batch_size, progress=bar)
     written = export_tasks([c.to_task() for c in chosen], args.out, model_version=model.meta.version)
     for message in skipped:
         print(f"skipped {message}", file=sys.stderr)
     print(f"wrote {written} tasks to {args.out}: {active.summarise(chosen)}")
     return 0
 
-
-def _progress() -> Any:
-    """A ``progress(done, total)`` callback drawing a tqdm bar on stderr (windows)."""
-    from tqdm import tqdm
-
-    bar: dict[str, Any] = {}
-
-    def update(done: int, total: int) -> None:
-        if "bar" not in bar:
-            bar["bar"] = tqdm(total=total, unit="win", file=sys.stderr, leave=False)
-        bar["bar"].n = done
-        bar["bar"].refresh()
-        if done >= total:
-            bar.pop("bar").close()
-
-    return update

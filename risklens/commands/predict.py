@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from risklens.commands.progress import ProgressBar
 from risklens.model.meta import PRECISIONS
 
 HELP = "tag paragraphs of a JSONL file: labels and scores for all 30 leaves, as JSONL"
@@ -50,18 +51,9 @@ def run(args: argparse.Namespace) -> int:
         write_predictions(classifier, paragraphs, sys.stdout, batch_size=args.batch_size,
                           use_headings=not args.no_headings)
         return 0
-    from tqdm import tqdm
-
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    with tqdm(total=0, desc="predict", unit="window", file=sys.stderr, disable=None) as bar:
-
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
-        with args.out.open("w", encoding="utf-8") as handle:
-            count = write_predictions(classifier, paragraphs, handle, batch_size=args.batch_size,
-                                      use_headings=not args.no_headings, progress=progress)
+    with ProgressBar("predict", unit="window", leave=True) as bar, args.out.open("w", encoding="utf-8") as handle:
+        count = write_predictions(classifier, paragraphs, handle, batch_size=args.batch_size,
+                                  use_headings=not args.no_headings, progress=bar)
     print(f"risklens predict: {count} paragraphs -> {args.out}", file=sys.stderr)
     return 0

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from risklens.commands.progress import ProgressBar
+
 HELP = "score filings: a 0-100 risk profile per leaf and group, with evidence paragraphs"
 DESCRIPTION = """\
 Ingest each filing (PDF, text, page-lines JSON, Markdown), classify every paragraph of its
@@ -42,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"risklens score: {exc}", file=sys.stderr)
         return 1
-    result = score_files(args.files, classifier, batch_size=args.batch_size, progress=not args.no_progress)
+    result = score_files(args.files, classifier, batch_size=args.batch_size, progress=None if args.no_progress else file_bar)
     for error in result.errors:
         print(f"risklens score: {error}", file=sys.stderr)
     if result.profiles:
@@ -54,3 +56,8 @@ def run(args: argparse.Namespace) -> int:
         if args.out is not None:
             print(f"risklens score: wrote {args.out}", file=sys.stderr)
     return 1 if result.errors else 0
+
+
+def file_bar(name: str) -> ProgressBar:
+    """The progress bar of one filing's encoder windows (``risklens compare`` draws it too)."""
+    return ProgressBar(name[:30], unit="win")

@@ -78,3 +78,35 @@ def test_benchmark_helpers_on_a_small_corpus(tmp_path: Path) -> None:
     assert pages == sorted(pages) and max(pages) > 4  # pages renumbered, never repeated
     row = measure(target, 1)
     assert row["paragraphs"] > 0 and row["peak_rss_mb"] > 0 and row["seconds_best"] >= 0
+
+
+def test_benchmark_ingest_writes_the_report_and_prints_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both targets timed in child processes; the JSON report and the table agree."""
+    pdf = _write(tmp_path, "a.pdf", sample_bytes("pdf"))
+    source = tmp_path / "corpus" / "corpus" / "ipo-2007-2021"
+    source.mkdir(parents=True)
+    _write(source, "a.txt", sample_bytes("page_lines"))
+    out = tmp_path / "reports" / "ingest.json"
+    args = ["benchmark", "ingest", "--pdf", str(pdf), "--shared", str(tmp_path / "corpus"), "--lines", "50"]
+    assert main([*args, "--repeat", "1", "--out", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["pdf"]["file"] == str(pdf) and report["pdf"]["within_budget"] is True
+    assert report["page_lines"]["lines"] == 50 and report["page_lines"]["paragraphs"] > 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].split() == ["target", "pages", "best", "s", "median", "s", "cpu", "s", "pages/s", "peak", "MB", "budget"]
+    assert printed[1].startswith("pdf ") and "ok (≤ 5.0 s)" in printed[1]
+    assert printed[2].startswith("page_lines ") and printed[2].endswith("(50 lines)")
+    assert printed[-1] == f"report written to {out}"
+
+
+def test_benchmark_ingest_names_the_missing_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = _write(tmp_path, "lines.txt", sample_bytes("page_lines"))
+    out = tmp_path / "ingest.json"
+    assert main(["benchmark", "ingest", "--pdf", str(tmp_path / "none.pdf"), "--page-lines", str(lines),
+                 "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"benchmark ingest: PDF {tmp_path / 'none.pdf'} not found; pass --pdf or --shared\n"
+    assert main(["benchmark", "ingest", "--shared", str(tmp_path / "nowhere"), "--out", str(out)]) == 2
+    assert "ipo-2007-2021 not found; pass --page-lines or --shared" in capsys.readouterr().err
+    assert not out.exists()

@@ -123,3 +123,37 @@ def test_build_rows_lets_a_read_label_override_silver_on_the_same_paragraph(tmp_
     other = _stand_off(tmp_path, "采购芯片受限", whole, id="s3", split="train", kind="silver")
     rows = build_rows([gold, same, other], tmp_path)
     assert sorted(row.id for row in rows) == ["s1", "s3"]
+
+
+STAND_OFF = {"kind": "gold", "text": None, "doc": "corpus/x.md", "doc_hash": "0" * 16, "start": 0, "end": 9,
+             "text_hash": "1" * 16}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"kind": "model"}, "kind must be one of"),
+        ({"split": "val"}, "split must be one of"),
+        ({"labels": "rd_failure"}, "labels must be a list"),
+        ({"labels": ["rd_failures"]}, "unknown label 'rd_failures'"),
+        ({"text": "  "}, "must carry its own 'text'"),
+        ({"split": "test"}, "may not be in the test split"),
+        ({"kind": "gold"}, r"corpus-backed \(gold\) records are stand-off"),
+        ({**STAND_OFF, "doc_hash": None}, "stand-off record is missing 'doc_hash'"),
+        ({**STAND_OFF, "start": 9}, "0 <= start < end"),
+        ({**STAND_OFF, "end": "9"}, "0 <= start < end"),
+    ],
+)
+def test_every_invalid_field_is_named_with_the_record(overrides: dict[str, object], message: str) -> None:
+    record = {k: v for k, v in _record(**overrides).items() if v is not None}  # None: leave the key out
+    with pytest.raises(AnnotationError, match=f"^labels.jsonl:7: .*{message}"):
+        Annotation.from_json(record, where="labels.jsonl:7")
+
+
+def test_missing_fields_and_non_objects_are_named() -> None:
+    with pytest.raises(AnnotationError, match=r"^f:1: missing field\(s\) split, annotator\.$"):
+        Annotation.from_json({"id": "a", "doc": "d", "labels": [], "kind": "gold"}, where="f:1")
+    with pytest.raises(AnnotationError, match=r"^f:2: expected a JSON object, got list\.$"):
+        Annotation.from_json([], where="f:2")  # type: ignore[arg-type]
+    valid = Annotation.from_json({k: v for k, v in _record(**STAND_OFF).items() if v is not None}, where="f:3")
+    assert (valid.kind, valid.start, valid.end, valid.text) == ("gold", 0, 9, None)

@@ -8,7 +8,7 @@ import pytest
 from risklens.cli import COMMANDS, main
 
 
-def test_help_lists_every_planned_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--help"])
     assert exit_info.value.code == 0

@@ -8,7 +8,7 @@ import pytest
 from risklens.scoring.batch import render_comparison, render_profiles
 from risklens.scoring.compare import compare_filings
 from risklens.scoring.profile import DocumentInfo, build_profile
-from risklens.scoring.report_text import display_width, pad
+from risklens.scoring.report_text import pad
 from risklens.scoring.score import ScoredFiling, score_source
 from tests.scoring.fakes import KeywordClassifier, paras
 
@@ -88,6 +88,6 @@ def test_comparison_renders_in_every_format(filing_file: Path, later_filing_file
 
 
 def test_padding_counts_wide_characters_twice() -> None:
-    assert display_width("风险ab") == 6
-    assert pad("风险因素", 5) == "风险 "
-    assert display_width(pad("a风险", 8)) == 8
+    assert pad("风险因素", 5) == "风险 "  # a third wide character would need column 6
+    assert pad("a风险", 8) == "a风险   "  # 1 + 2 + 2 columns, three spaces to 8
+    assert pad("风险ab", 6) == "风险ab"

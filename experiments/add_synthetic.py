@@ -1,6 +1,6 @@
 """Append project-written paragraphs to ``labels/data/synthetic.jsonl``.
 
-    python scripts/add_synthetic.py --prefix syn2 --annotator risklens-writers-r2 /work/syn/out_*.jsonl
+    python experiments/add_synthetic.py --prefix syn2 --annotator risklens-writers-r2 writers/out_*.jsonl
 
 Each input line is ``{"heading", "text", "labels"}`` (extra keys ignored). Records get ids
 ``PREFIX-<first leaf or empty>-NN``, ``kind: synthetic``, ``split: train`` (synthetic text
@@ -22,7 +22,7 @@ DATA = Path(__file__).resolve().parents[1] / "labels" / "data" / "synthetic.json
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("files", type=Path, nargs="+")
     parser.add_argument("--prefix", required=True)
     parser.add_argument("--annotator", required=True)

@@ -1,6 +1,6 @@
 """Dynamic int8 variants of the shipped encoder: speed and F1 on dev and test, in one run.
 
-    python scripts/int8_probes.py --dev runs/data/dev.jsonl --test runs/data/test.jsonl
+    python experiments/int8_probes.py --dev runs/data/dev.jsonl --test runs/data/test.jsonl
         [--train runs/data/train.jsonl] [--model model/default] [--repeats 4]
 
 The benchmark allows int8 if accuracy drops at most 0.5 point. ``--precision int8``

@@ -1,6 +1,6 @@
 """Encoder speed tricks that were measured and not adopted, re-measurable with one command.
 
-    python scripts/speed_probes.py --data runs/data/test.jsonl [--model model/default]
+    python experiments/speed_probes.py --data runs/data/test.jsonl [--model model/default]
         [--repeats 4] [--onnx-dir runs/onnx]
 
 The shipped path (``RiskClassifier.encoder_logits`` under bf16 autocast) is timed against

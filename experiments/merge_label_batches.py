@@ -1,7 +1,7 @@
 """Turn finished annotation batches into the committed stand-off label files.
 
-    python scripts/merge_label_batches.py --work /tmp/labelling --data labels/data
-    python scripts/merge_label_batches.py --work /tmp/labelling3 --data labels/data --append
+    python experiments/merge_label_batches.py --work /tmp/labelling --data labels/data
+    python experiments/merge_label_batches.py --work /tmp/labelling3 --data labels/data --append
 
 
 Reads ``refs.jsonl`` (the stand-off address of every sampled paragraph), the annotators'
@@ -75,7 +75,7 @@ def annotator_of(batch: int) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--corpus", type=Path, default=Path("../shared"))

@@ -1,6 +1,6 @@
 """How far would averaging several fine-tuned runs go? An offline check, not a shipped mode.
 
-    python scripts/ensemble_ceiling.py --data runs/data/dataset --cache runs/logits \
+    python experiments/ensemble_ceiling.py --data runs/data/dataset --cache runs/logits \
         runs/e5zh-v12/model-best runs/e5zh-v13/model-best runs/e5zh-v10/model-best
 
 For every combination of the given models (singles, pairs, …, all), the encoder logits are

@@ -1,6 +1,6 @@
 """Settle one split's disputed gold labels by a third, blind annotation (per-leaf majority).
 
-    python scripts/adjudicate_split.py --split dev \
+    python experiments/adjudicate_split.py --split dev \
         --second labels/data/agreement/dev-blind.jsonl --third labels/data/agreement/dev-third.jsonl
 
 For every gold record of ``--split`` whose labels differ from ``--second``, the third
@@ -23,7 +23,7 @@ GOLD = Path(__file__).resolve().parents[1] / "labels" / "data" / "gold.jsonl"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--split", required=True, choices=("train", "dev", "test"))
     parser.add_argument("--second", type=Path, required=True)
     parser.add_argument("--third", type=Path, required=True)

@@ -6,7 +6,7 @@ to one split, take a per-filing sample (all paragraphs of the CloudWalk seeds), 
 rare-topic paragraphs and non-risk passages, and write batches of paragraphs to label plus
 the stand-off reference of each item.
 
-    python scripts/make_label_batches.py --corpus ../shared --out /tmp/labelling
+    python experiments/make_label_batches.py --corpus ../shared --out /tmp/labelling
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import random
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from risklens.labels.annotations import text_hash
 from risklens.labels.harvest import Harvested, harvest
@@ -58,18 +59,12 @@ def sample(items: list[Harvested], n: int, rng: random.Random) -> list[Harvested
     return sorted(chosen, key=lambda p: p.start)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--corpus", type=Path, default=Path("../shared"))
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--batch", type=int, default=115)
-    args = parser.parse_args()
-    rng = random.Random(20261122)
-    by_doc: dict[str, list[Harvested]] = defaultdict(list)
-    for item in harvest(args.corpus, on_error=lambda p, e: print(f"skip {p.name}: {e}", file=sys.stderr)):
-        by_doc[item.doc].append(item)
-    split = choose_docs(by_doc)
-    items: list[dict[str, object]] = []
+Item = dict[str, Any]  # "ref" (the stand-off address), "heading", "text", "section"; later "key"
+
+
+def filing_items(by_doc: dict[str, list[Harvested]], split: dict[str, str], rng: random.Random) -> list[Item]:
+    """The per-filing sample (every paragraph of the seeds), in document-name order."""
+    items: list[Item] = []
     for doc, paragraphs in sorted(by_doc.items()):
         if doc not in split:
             continue
@@ -77,10 +72,16 @@ def main() -> int:
         chosen = paragraphs if doc.startswith("seeds/") else sample(paragraphs, PER_DOC.get(prefix, 12), rng)
         for p in chosen:
             items.append({"ref": {**p.ref(), "split": split[doc]}, "heading": p.heading, "text": p.text, "section": p.section})
-    rare = args.corpus / "corpus/rare/paragraphs.jsonl"
+    return items
+
+
+def rare_items(corpus: Path) -> list[Item]:
+    """Every rare-topic paragraph; companies are split 2 test, 1 dev, the rest train."""
+    rare = corpus / "corpus/rare/paragraphs.jsonl"
     rare_digest = file_hash(rare)
     companies = sorted({json.loads(line)["company"] for line in rare.open(encoding="utf-8")}, key=stable)
     rare_split = {c: ("test" if i < 2 else "dev" if i < 3 else "train") for i, c in enumerate(companies)}
+    items: list[Item] = []
     for number, line in enumerate(rare.open(encoding="utf-8"), start=1):
         row = json.loads(line)
         text = row["text"]
@@ -88,9 +89,15 @@ def main() -> int:
                               "end": len(text), "text_hash": text_hash(text), "heading": row.get("heading", ""),
                               "section": "risk_factors", "company": row["company"], "split": rare_split[row["company"]]},
                       "heading": row.get("heading", ""), "text": text, "section": "rare"})
+    return items
+
+
+def passage_items(corpus: Path, rng: random.Random) -> list[Item]:
+    """Non-risk passages: 70 drawn from train_set.tsv (train), 45 from dev_set.tsv (dev/test)."""
     csv.field_size_limit(sys.maxsize)
+    items: list[Item] = []
     for name, count, split_name in (("train_set.tsv", 70, "train"), ("dev_set.tsv", 45, None)):
-        path = args.corpus / "corpus/passages" / name
+        path = corpus / "corpus/passages" / name
         digest = file_hash(path)
         rows = list(csv.DictReader(path.open(encoding="utf-8", newline=""), delimiter="\t"))
         for row in rng.sample(rows, count):
@@ -103,23 +110,48 @@ def main() -> int:
                                   "end": len(text), "text_hash": text_hash(text), "heading": row["title"],
                                   "section": "other", "prospectus": prospectus, "split": this_split},
                           "heading": row["title"], "text": text, "section": "passage"})
-    rng.shuffle(items)
-    args.out.mkdir(parents=True, exist_ok=True)
-    with (args.out / "refs.jsonl").open("w", encoding="utf-8") as refs:
+    return items
+
+
+def write_batches(items: list[Item], out: Path, batch: int, rng: random.Random) -> None:
+    """refs.jsonl (key → address), batch_NN.jsonl to label, and double.jsonl (100 for a second annotator)."""
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "refs.jsonl").open("w", encoding="utf-8") as refs:
         for i, item in enumerate(items):
             item["key"] = f"k{i:04d}"
             refs.write(json.dumps({"key": item["key"], **item["ref"]}, ensure_ascii=False) + "\n")
-    for b in range(0, len(items), args.batch):
-        with (args.out / f"batch_{b // args.batch:02d}.jsonl").open("w", encoding="utf-8") as out:
-            for item in items[b : b + args.batch]:
-                out.write(json.dumps({"key": item["key"], "heading": item["heading"], "text": item["text"]}, ensure_ascii=False) + "\n")
+    for b in range(0, len(items), batch):
+        with (out / f"batch_{b // batch:02d}.jsonl").open("w", encoding="utf-8") as handle:
+            for item in items[b : b + batch]:
+                handle.write(json.dumps(_to_label(item), ensure_ascii=False) + "\n")
     double = rng.sample(items, 100)
-    with (args.out / "double.jsonl").open("w", encoding="utf-8") as out:
+    with (out / "double.jsonl").open("w", encoding="utf-8") as handle:
         for item in sorted(double, key=lambda it: str(it["key"])):
-            out.write(json.dumps({"key": item["key"], "heading": item["heading"], "text": item["text"]}, ensure_ascii=False) + "\n")
+            handle.write(json.dumps(_to_label(item), ensure_ascii=False) + "\n")
+
+
+def _to_label(item: Item) -> Item:
+    return {"key": item["key"], "heading": item["heading"], "text": item["text"]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", type=Path, default=Path("../shared"), help="corpus root (default ../shared)")
+    parser.add_argument("--out", type=Path, required=True, help="work folder for the batches (outside the repository)")
+    parser.add_argument("--batch", type=int, default=115, help="paragraphs per batch (default 115)")
+    args = parser.parse_args()
+    rng = random.Random(20261122)
+    by_doc: dict[str, list[Harvested]] = defaultdict(list)
+    for paragraph in harvest(args.corpus, on_error=lambda p, e: print(f"skip {p.name}: {e}", file=sys.stderr)):
+        by_doc[paragraph.doc].append(paragraph)
+    split = choose_docs(by_doc)
+    # The order of the rng calls below is what reproduces the committed gold set.
+    items = filing_items(by_doc, split, rng) + rare_items(args.corpus) + passage_items(args.corpus, rng)
+    rng.shuffle(items)
+    write_batches(items, args.out, args.batch, rng)
     counts: dict[str, int] = defaultdict(int)
     for item in items:
-        counts[str(item["ref"]["split"])] += 1  # type: ignore[index]
+        counts[str(item["ref"]["split"])] += 1
     print(f"{len(items)} items from {len(split)} filings + rare + passages; by split: {dict(counts)}")
     return 0
 

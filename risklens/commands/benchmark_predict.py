@@ -1,0 +1,57 @@
+"""``risklens benchmark predict``: paragraphs/s of predict vs a plain pipeline, as JSON and Markdown.
+
+The measuring is :func:`risklens.model.benchmark.benchmark` (every variant in a fresh
+process); this module picks the model and the paragraphs, writes ``OUT.json`` and
+``OUT.md`` and prints the Markdown table. Exit code 0, or 2 when an input is unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from risklens.model.benchmark import VARIANTS
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")
+    parser.add_argument("--data", type=Path, required=True, metavar="FILE.jsonl",
+                        help="real paragraphs (TAXONOMY.md JSONL; labels optional)")
+    parser.add_argument("--limit", type=int, default=400, help="paragraphs to use (default 400)")
+    parser.add_argument("--batch-size", type=int, default=32, help="predict batch size (default 32)")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads in every variant (default 2)")
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
+    parser.add_argument("--out", type=Path, default=Path("reports/benchmark-predict"),
+                        help="report path without extension (default reports/benchmark-predict)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from risklens.model.benchmark import benchmark, read_records, to_markdown
+    from risklens.model.registry import resolve_model
+
+    if args.limit < 1:
+        return _fail(f"--limit must be >= 1, got {args.limit}.")
+    try:
+        model = resolve_model(args.model)
+        records = read_records(args.data, args.limit)
+    except (OSError, ValueError) as exc:
+        return _fail(str(exc))
+    print(f"risklens benchmark predict: {model.describe()}", file=sys.stderr)
+    model_dir = model.path
+    report = benchmark(model_dir, records, variants=args.variants, batch_size=args.batch_size, threads=args.threads)
+    report["data"] = str(args.data)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    json_path = args.out.with_name(args.out.name + ".json")
+    md_path = args.out.with_name(args.out.name + ".md")
+    json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    md_path.write_text(to_markdown(report), "utf-8")
+    print(to_markdown(report))
+    print(f"risklens benchmark predict: wrote {json_path} and {md_path}", file=sys.stderr)
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"risklens benchmark predict: {message}", file=sys.stderr)
+    return 2
