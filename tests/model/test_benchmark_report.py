@@ -56,7 +56,7 @@ def test_the_command_checks_its_inputs_before_measuring(
     cases = [
         (["--model", str(model_dir), "--data", str(data), "--limit", "0"], "--limit must be >= 1, got 0."),
         (["--model", str(model_dir), "--data", str(tmp_path / "none.jsonl")], "none.jsonl"),
-        (["--model", str(tmp_path), "--data", str(data)], f"{tmp_path}: no model there; pass --model DIR."),
+        (["--model", str(tmp_path), "--data", str(data)], f"{tmp_path}: not a model directory (no config.json)"),
     ]
     for flags, message in cases:
         assert main(["benchmark", "predict", *flags, "--out", str(out)]) == 2

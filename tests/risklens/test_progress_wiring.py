@@ -12,7 +12,7 @@ import pytest
 
 from risklens.cli import main
 from risklens.scoring.batch import score_files
-from tests.serving.fakes import FILING_MD, KeywordClassifier
+from tests.scoring.fakes import FILING_MD, KeywordClassifier
 
 
 class RecordingBar:
