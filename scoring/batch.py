@@ -1,6 +1,6 @@
 """What ``risklens score`` and ``risklens compare`` do, as plain importable functions.
 
-Load the classifier once, score each file (reporting progress through callbacks the
+Score each file with one loaded classifier (reporting progress through callbacks the
 caller supplies: the command line draws them as bars), collect one-line errors for files
 that cannot be read instead of stopping, and render the result in the requested format.
 """
@@ -20,18 +20,6 @@ from risklens.scoring.score import ClassifierLike, Progress, ScoredFiling, score
 
 PROFILE_FORMATS = ("table", "json", "html", "md")
 COMPARE_FORMATS = ("table", "json", "html")
-
-
-def load_classifier(model: Path | None) -> tuple[ClassifierLike, Path]:
-    """Resolve (--model > $RISKLENS_MODEL > registry > shipped) and load the classifier.
-
-    Raises ``FileNotFoundError``/``ValueError`` with a one-line message.
-    """
-    from risklens.model import RiskClassifier
-    from risklens.model.registry import resolve_model_path
-
-    path = resolve_model_path(model)
-    return RiskClassifier.from_pretrained(path), path
 
 
 @dataclass

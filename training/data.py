@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from risklens.labels.taxonomy import LABELS, UnknownLabelError, to_multi_hot, validate_labels
 from risklens.model.files import iter_jsonl
 from risklens.model.inputs import Paragraph, as_paragraph
+
+if TYPE_CHECKING:
+    import datasets
 
 KINDS = ("gold", "silver", "synthetic")
 REQUIRED_COLUMNS = ("id", "text", "heading", "labels", "kind")
@@ -81,22 +84,30 @@ def targets_of(examples: Sequence[Example]) -> np.ndarray:
     return np.vstack([e.targets for e in examples])
 
 
-def load_dataset_dir(path: str | Path) -> Splits:
-    """Read a DatasetDict saved with ``save_to_disk`` into train / dev / test examples."""
+def open_dataset_dict(directory: Path) -> datasets.DatasetDict:
+    """The DatasetDict saved at ``directory``, or ``DataError`` saying what is there instead."""
     import datasets
 
+    try:
+        loaded = datasets.load_from_disk(str(directory))
+    except (FileNotFoundError, ValueError) as exc:
+        raise DataError(
+            f"{directory}: not a saved datasets.DatasetDict ({exc}); build one with `risklens labels build`."
+        ) from exc
+    if not isinstance(loaded, datasets.DatasetDict):
+        raise DataError(f"{directory}: expected a DatasetDict with train/dev/test, got a single Dataset.")
+    return loaded
+
+
+def load_dataset_dir(path: str | Path) -> Splits:
+    """Read a DatasetDict saved with ``save_to_disk`` into train / dev / test examples."""
     directory = Path(path)
     if not directory.exists():
         raise DataError(
             f"{directory}: dataset not found; expected a datasets.DatasetDict saved with "
             f"save_to_disk (build it with `risklens labels build`)."
         )
-    try:
-        loaded = datasets.load_from_disk(str(directory))
-    except (FileNotFoundError, ValueError) as exc:
-        raise DataError(f"{directory}: not a saved datasets.DatasetDict ({exc}).") from exc
-    if not isinstance(loaded, datasets.DatasetDict):
-        raise DataError(f"{directory}: expected a DatasetDict with train/dev/test, got a single Dataset.")
+    loaded = open_dataset_dict(directory)
     missing = [split for split in ("train", "dev") if split not in loaded]
     if missing:
         raise DataError(f"{directory}: DatasetDict lacks split(s) {missing}; it has {list(loaded)}.")

@@ -33,6 +33,7 @@ from risklens.labels.resolve import resolve_one
 from risklens.labels.store import LabelStore, StoredAnnotation
 from risklens.labels.taxonomy import from_multi_hot, validate_labels
 from risklens.model.registry import SHIPPED_MODEL, Registry, resolve_model_path
+from risklens.training.data import DataError, open_dataset_dict
 
 # TrainConfig fields a warm start takes from the parent's recipe (the rest are per run).
 _RUN_FIELDS = ("data", "base_model", "out", "version", "epochs", "time_budget_minutes")
@@ -189,14 +190,11 @@ def data_hash(rows: Sequence[Row], split: str | None = None) -> str:
 
 def rows_from_dataset(path: Path) -> list[Row]:
     """The rows of a DatasetDict saved by ``risklens labels build`` (splits as saved)."""
-    import datasets
 
     try:
-        loaded = datasets.load_from_disk(str(path))
-    except (FileNotFoundError, ValueError) as exc:
-        raise RetrainError(f"{path}: not a saved dataset ({exc}); build one with `risklens labels build`.") from None
-    if not isinstance(loaded, datasets.DatasetDict):
-        raise RetrainError(f"{path}: expected a DatasetDict with train/dev/test, got a single Dataset.")
+        loaded = open_dataset_dict(Path(path))
+    except DataError as exc:
+        raise RetrainError(str(exc)) from None
     rows: list[Row] = []
     for split in SPLITS:
         for record in loaded.get(split, []):

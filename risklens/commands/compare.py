@@ -28,14 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from risklens.model.registry import resolve_model
-    from risklens.scoring.batch import load_classifier, render_comparison, score_files, write_output
+    from risklens.commands.model_choice import load_chosen_model
+    from risklens.scoring.batch import render_comparison, score_files, write_output
     from risklens.scoring.compare import compare_filings
 
     try:
-        model = resolve_model(args.model)
-        print(f"risklens compare: {model.describe()}", file=sys.stderr)
-        classifier, _ = load_classifier(model.path)
+        classifier = load_chosen_model("compare", args.model)
     except (FileNotFoundError, ValueError) as exc:
         print(f"risklens compare: {exc}", file=sys.stderr)
         return 1

@@ -47,16 +47,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from risklens.model.classifier import RiskClassifier
-    from risklens.model.registry import resolve_model
+    from risklens.commands.model_choice import load_chosen_model
     from risklens.training.data import DataError, read_jsonl
     from risklens.training.evaluate import evaluate_examples, to_markdown, write_report
 
     try:
         examples = read_jsonl(args.data)
-        model = resolve_model(args.model)
-        print(f"risklens evaluate: {model.describe()}", file=sys.stderr)
-        classifier = RiskClassifier.from_pretrained(model.path, precision=args.precision)
+        classifier = load_chosen_model("evaluate", args.model, precision=args.precision)
         tfidf = _baseline(args.baseline_train) if args.baseline_train else None
         compare = _compare_models(args.compare_model, args.precision)
         report = evaluate_examples(classifier, examples, batch_size=args.batch_size, tfidf=tfidf,

@@ -32,18 +32,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from risklens.model.classifier import RiskClassifier
+    from risklens.commands.model_choice import load_chosen_model
     from risklens.model.files import read_paragraphs, write_predictions
-    from risklens.model.registry import resolve_model
 
     if args.batch_size < 1:
         print(f"risklens predict: --batch-size must be >= 1, got {args.batch_size}.", file=sys.stderr)
         return 2
     try:
         paragraphs = read_paragraphs(args.input)
-        model = resolve_model(args.model)
-        print(f"risklens predict: {model.describe()}", file=sys.stderr)
-        classifier = RiskClassifier.from_pretrained(model.path, precision=args.precision, num_threads=args.threads)
+        classifier = load_chosen_model("predict", args.model, precision=args.precision, num_threads=args.threads)
     except (FileNotFoundError, ValueError) as exc:
         print(f"risklens predict: {exc}", file=sys.stderr)
         return 2

@@ -31,16 +31,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from risklens.model.registry import resolve_model
-    from risklens.scoring.batch import load_classifier, render_profiles, score_files, write_output
+    from risklens.commands.model_choice import load_chosen_model
+    from risklens.scoring.batch import render_profiles, score_files, write_output
 
     if args.top < 1 or args.batch_size < 1:
         print("risklens score: --top and --batch-size must be at least 1.", file=sys.stderr)
         return 2
     try:
-        model = resolve_model(args.model)
-        print(f"risklens score: {model.describe()}", file=sys.stderr)
-        classifier, _ = load_classifier(model.path)
+        classifier = load_chosen_model("score", args.model)
     except (FileNotFoundError, ValueError) as exc:
         print(f"risklens score: {exc}", file=sys.stderr)
         return 1
