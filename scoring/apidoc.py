@@ -21,7 +21,10 @@ EXAMPLE_TEXT = (
 EXAMPLE_HEADING = "第三节 风险因素 / 一、经营风险 / （二）客户集中度较高的风险"
 EXAMPLE_FILING = "第三节 风险因素\n\n一、经营风险\n\n（二）客户集中度较高的风险\n\n" + EXAMPLE_TEXT + "\n"
 EXAMPLE_MODEL: dict[str, Any] = {"name": "risklens-classifier", "version": "v3", "taxonomy_version": "risk-taxonomy.v1"}
-EXAMPLE_DOCUMENT: dict[str, Any] = {"name": "example-prospectus.txt", "doc_id": "3f2a9c0d1b7e5a44", "reader": "text", "pages": 1}
+EXAMPLE_DOCUMENT: dict[str, Any] = {
+    "name": "example-prospectus.txt", "doc_id": "3f2a9c0d1b7e5a44", "reader": "text", "pages": 1,
+    "recovered": False, "pages_read": None,
+}
 EXAMPLE_EVIDENCE: dict[str, Any] = {
     "paragraph_id": "3f2a9c0d1b7e5a44-0004",
     "section": "risk_factors",

@@ -104,6 +104,13 @@ class DocumentInfo:
     doc_id: str = ""
     reader: str = ""
     pages: int | None = None
+    recovered: bool = field(
+        default=False,
+        metadata={"description": "the file was damaged (e.g. a cut-off download) and was read only as far as it goes"},
+    )
+    pages_read: int | None = field(
+        default=None, metadata={"description": "pages that yielded text, where the reader counts them (PDF)"}
+    )
 
 
 @dataclass(frozen=True)

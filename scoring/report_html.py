@@ -14,7 +14,7 @@ from html import escape
 
 from risklens.labels.taxonomy import GROUP_OF, GROUPS
 from risklens.scoring.compare import STATUS_ORDER, Comparison, EvidencePair, RiskChange
-from risklens.scoring.profile import Evidence, FilingProfile, RiskScore
+from risklens.scoring.profile import DocumentInfo, Evidence, FilingProfile, RiskScore
 
 PALETTE = {
     "technology": "#4e79a7",
@@ -144,7 +144,8 @@ def profile_section(profile: FilingProfile) -> str:
     head = (
         f"<section class=\"card\"><h1>Risk profile: {escape(doc.name)}</h1>"
         f"<div class=\"meta\">{len(profile.paragraphs)} risk paragraphs ({sections})"
-        f"{f' · {doc.pages} pages' if doc.pages else ''} · reader <code>{escape(doc.reader)}</code><br>"
+        f"{f' · {doc.pages} pages' if doc.pages else ''} · reader <code>{escape(doc.reader)}</code>"
+        f"{_recovered_note(doc)}<br>"
         f"model <code>{escape(str(model.get('name', '?')))}</code> version "
         f"<code>{escape(str(model.get('version', '?')))}</code> · taxonomy "
         f"<code>{escape(profile.taxonomy_version)}</code> · formula "
@@ -279,3 +280,13 @@ def comparison_html(comparison: Comparison) -> str:
     blocks.append(f"<section class=\"card\"><p class=\"meta\">{escape(rule)}</p></section>")
     title = f"RiskLens: {comparison.old.name} → {comparison.new.name}"
     return _page(title, head + chart + "".join(blocks))
+
+
+def _recovered_note(doc: DocumentInfo) -> str:
+    """A warning for a profile of a damaged file that was read only as far as it goes."""
+    if not doc.recovered:
+        return ""
+    return (
+        f" · <b class=\"warn\">recovered from a damaged file: text on {doc.pages_read or 0} of "
+        f"{doc.pages or '?'} pages</b>"
+    )

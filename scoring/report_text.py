@@ -50,6 +50,8 @@ def _header(profile: FilingProfile) -> list[str]:
     doc = profile.document
     sections = ", ".join(f"{name} {count}" for name, count in profile.sections.items()) or "none"
     pages = f", {doc.pages} pages" if doc.pages else ""
+    if doc.recovered:
+        pages += f" — RECOVERED from a damaged file: text on {doc.pages_read or 0} of {doc.pages or '?'} pages"
     model = profile.model
     return [
         f"{doc.name}: {len(profile.paragraphs)} risk paragraphs ({sections}){pages}",

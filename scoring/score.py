@@ -98,6 +98,8 @@ def document_info(doc: Any) -> DocumentInfo:
         doc_id=str(getattr(doc, "doc_id", "") or ""),
         reader=str(getattr(doc, "reader", "") or ""),
         pages=pages,
+        recovered=bool(getattr(doc, "recovered", False)),
+        pages_read=getattr(doc, "pages_read", None),
     )
 
 

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 
 from risklens.serving import errors
 from risklens.serving.accesslog import AccessLogMiddleware
+from risklens.serving.guards import BodyTimeoutMiddleware, TokenFirstMiddleware
 from risklens.serving.limits import (
     MAX_BODY_BYTES,
     MAX_PARAGRAPH_CHARS,
@@ -111,7 +112,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.risklens = state
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(AccessLogMiddleware)  # added last = outermost: logs 413s too
+    app.add_middleware(BodyTimeoutMiddleware, timeout_s=settings.body_timeout_s)
+    app.add_middleware(TokenFirstMiddleware, token=settings.token)  # before anything reads the body
+    app.add_middleware(AccessLogMiddleware)  # added last = outermost: logs 401s and 413s too
     app.include_router(health)
     app.include_router(v1)
     return app

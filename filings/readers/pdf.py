@@ -5,8 +5,9 @@ Pages are the PDF's own pages (1-based). A password-protected PDF raises
 input is bounded by ``ParseLimits``: compressed streams are measured before PDFium
 decodes them (``DecompressionLimit``), and pages and characters are counted as they are
 extracted (``DocumentTooComplex``). A file PDFium cannot open — typically a download cut
-off before its cross-reference table — is repaired with qpdf and read as far as it goes;
-the result says so (``recovered``, ``pages_read``).
+off before its cross-reference table — is repaired with qpdf and read as far as it goes,
+its characters decoded when the fonts' maps were cut off (``glyph_order``); the result
+says so (``recovered``, ``pages_read``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from risklens.filings.errors import (
     TooManyPages,
 )
 from risklens.filings.limits import DEFAULT_LIMITS, ParseLimits
+from risklens.filings.readers.glyph_order import GARBLED_BELOW, cjk_share, decode_simsun_glyphs
 from risklens.filings.readers.pdf_repair import check_inflated_size, repair_pdf
 from risklens.filings.readers.raw import RawDocument, RawLine
 
@@ -46,6 +48,7 @@ def read_pdf(data: bytes, name: str, limits: ParseLimits = DEFAULT_LIMITS) -> Ra
         pdf.close()
     if recovered:
         doc.recovered = True
+        _decode_lost_fonts(doc, name)
     if doc.pages == 0:
         raise CorruptPdf(name, "is a PDF without pages; re-download it")
     visible = sum(1 for line in doc.lines for ch in line.text if not ch.isspace())
@@ -60,6 +63,21 @@ def read_pdf(data: bytes, name: str, limits: ParseLimits = DEFAULT_LIMITS) -> Ra
             "it needs OCR first, or use the text version of the filing",
         )
     return doc
+
+
+def _decode_lost_fonts(doc: RawDocument, name: str) -> None:
+    """Give a cut-off file its characters back when its fonts' maps were lost (``glyph_order``)."""
+    texts = [line.text for line in doc.lines]
+    decoded = decode_simsun_glyphs(texts)
+    if decoded is not None:
+        doc.lines = [line._replace(text=text) for line, text in zip(doc.lines, decoded, strict=True)]
+        return
+    sample = "".join(texts)
+    if sum(1 for ch in sample if ord(ch) > 127) > 1_000 and cjk_share(sample) < GARBLED_BELOW:
+        raise CorruptPdf(
+            name, "is a damaged or cut-off PDF whose text cannot be decoded (its fonts were in the missing part); "
+            "re-download it",
+        )
 
 
 def _open(data: bytes, name: str) -> tuple[pdfium.PdfDocument, bool]:
