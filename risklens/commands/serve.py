@@ -29,6 +29,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="seconds before a request answers 504 (default 60)")
     parser.add_argument("--workers", type=int, default=2, metavar="N", help="worker threads for inference and ingestion (default 2)")
     parser.add_argument("--batch-size", type=int, default=32, metavar="N", help="paragraph windows per encoder batch")
+    parser.add_argument("--queue", type=int, default=8, metavar="N",
+                        help="requests admitted at once, running or waiting; more get 503 overloaded (default 8)")
+    parser.add_argument("--header-timeout", type=float, default=10.0, metavar="SECONDS",
+                        help="a connection must send a complete request head within this (default 10)")
+    parser.add_argument("--body-timeout", type=float, default=30.0, metavar="SECONDS",
+                        help="longest pause inside a request body before 408 (default 30)")
+    parser.add_argument("--max-connections", type=int, default=512, metavar="N",
+                        help="open connections and requests at once; more get 503 (default 512)")
     parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
 
 
@@ -36,8 +44,11 @@ def run(args: argparse.Namespace) -> int:
     from risklens.serving.server import port_problem, serve
     from risklens.serving.state import ServerSettings
 
-    if not 0 < args.port < 65536 or args.timeout <= 0 or args.workers < 1 or args.batch_size < 1:
-        print("risklens serve: --port must be 1-65535 and --timeout, --workers, --batch-size positive.", file=sys.stderr)
+    positive = (args.timeout, args.workers, args.batch_size, args.queue, args.header_timeout, args.body_timeout,
+                args.max_connections)
+    if not 0 < args.port < 65536 or min(positive) <= 0:
+        print("risklens serve: --port must be 1-65535 and --timeout, --workers, --batch-size, --queue, "
+              "--header-timeout, --body-timeout, --max-connections positive.", file=sys.stderr)
         return 2
     settings = ServerSettings.from_env(
         model=args.model,
@@ -46,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
         timeout_s=args.timeout,
         workers=args.workers,
         batch_size=args.batch_size,
+        queue=args.queue,
+        header_timeout_s=args.header_timeout,
+        body_timeout_s=args.body_timeout,
+        max_connections=args.max_connections,
     )
     try:
         model = settings.resolver(settings.model)
