@@ -55,6 +55,7 @@ _DESCRIPTIONS = {
     400: "malformed JSON or multipart body",
     401: "missing or wrong bearer token (when the server has RISKLENS_API_TOKEN)",
     403: "route not enabled on this server",
+    408: "the request body stalled (body_timeout)",
     413: "over a limit: body 25 MB, 512 paragraphs, 20,000 characters a paragraph, 1,000 PDF pages, "
     "more text than the timeout allows at the measured speed (too_costly), a PDF too complex to read",
     415: "neither a PDF nor text, or an unsupported Content-Type",
@@ -190,7 +191,7 @@ v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_token)])
     response_model=ClassifyResponse,
     tags=["classify"],
     summary="labels and scores for paragraphs",
-    responses=errors(400, 401, 413, 422, 503, 504),
+    responses=errors(400, 401, 408, 413, 422, 503, 504),
 )
 async def classify(body: ClassifyRequest, request: Request) -> dict[str, Any]:
     """Classify up to 512 paragraphs (TAXONOMY.md format) with the current model."""
@@ -219,7 +220,7 @@ async def classify(body: ClassifyRequest, request: Request) -> dict[str, Any]:
     response_model=FilingProfile,
     tags=["filings"],
     summary="the risk profile of a filing",
-    responses=errors(400, 401, 413, 415, 422, 503, 504),
+    responses=errors(400, 401, 408, 413, 415, 422, 503, 504),
     openapi_extra=request_body_openapi(FilingText, ("file",), raw=True),
 )
 async def filings_profile(request: Request) -> Response:
@@ -247,7 +248,7 @@ async def filings_profile(request: Request) -> Response:
     response_model=Comparison,
     tags=["filings"],
     summary="risks added, removed and changed between two filings",
-    responses=errors(400, 401, 413, 415, 422, 503, 504),
+    responses=errors(400, 401, 408, 413, 415, 422, 503, 504),
     openapi_extra=request_body_openapi(CompareRequest, ("old", "new"), raw=False),
 )
 async def compare(request: Request) -> Response:
@@ -307,7 +308,7 @@ def store_feedback(state: ServerState, items: list[dict[str, Any]], annotator: s
     response_model=FeedbackResponse,
     tags=["feedback"],
     summary="send corrected labels to the label store",
-    responses=errors(400, 401, 403, 413, 422, 504),
+    responses=errors(400, 401, 403, 408, 413, 422, 503, 504),
     dependencies=[Depends(_feedback_allowed)],
 )
 async def feedback(body: FeedbackRequest, request: Request) -> dict[str, int]:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from risklens.labels.taxonomy import LABELS
 from risklens.scoring.apidoc import EXAMPLE_FILING, EXAMPLE_HEADING, EXAMPLE_MODEL, EXAMPLE_TEXT
 from risklens.serving.limits import (
     MAX_HEADING_CHARS,
@@ -48,6 +49,8 @@ class ErrorResponse(BaseModel):
 
 
 HeadingText = Annotated[str, Field(max_length=MAX_HEADING_CHARS)]
+LeafId = Annotated[str, Field(json_schema_extra={"enum": list(LABELS)})]
+"""A leaf id of the taxonomy: the schema lists the 30; the label store checks them (422 invalid_feedback)."""
 
 # ------------------------------------------------------------------ classify
 class ParagraphIn(BaseModel):
@@ -176,9 +179,10 @@ class CompareRequest(BaseModel):
 # ----------------------------------------------------------------- feedback
 class FeedbackParagraph(BaseModel):
     id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
-    text: str = Field(min_length=1, max_length=MAX_PARAGRAPH_CHARS)
+    text: str = Field(min_length=1, max_length=MAX_PARAGRAPH_CHARS, pattern=r"\S",
+                      description="the paragraph (not only white space)")
     heading: str | None = Field(default=None, max_length=MAX_HEADING_CHARS)
-    labels: list[str] = Field(description="the correct leaves; [] when the paragraph names no risk")
+    labels: list[LeafId] = Field(description="the correct leaves; [] when the paragraph names no risk")
 
 
 class FeedbackRequest(BaseModel):

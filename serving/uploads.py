@@ -25,6 +25,11 @@ from risklens.serving.errors import ApiError, validation_error
 from risklens.serving.schemas import CompareRequest, FilingText
 
 RAW_TYPES = ("application/pdf", "application/octet-stream", "text/plain", "text/markdown")
+MAX_FORM_FIELDS = 1_000
+"""Parts of a multipart body besides its files that the server parses (and ignores); the
+25 MB body limit bounds them too."""
+FILE_TYPES = ("application/pdf", "text/plain", "text/markdown", "application/json")
+"""What a filing file may be (the page-lines format is JSON lines); documented per file field."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ async def _json_body(request: Request, model: type[BaseModel]) -> Any:
 
 
 async def _form_files(request: Request, names: tuple[str, ...]) -> list[Upload]:
-    form = await request.form(max_files=len(names) + 2, max_fields=10)
+    form = await request.form(max_files=len(names) + 2, max_fields=MAX_FORM_FIELDS)
     out = []
     for field_name in names:
         item = form.get(field_name)
@@ -124,14 +129,24 @@ def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 def request_body_openapi(model: type[BaseModel], files: tuple[str, ...], raw: bool) -> dict[str, Any]:
     """The OpenAPI ``requestBody`` of a route that reads its body itself."""
-    properties = {name: {"type": "string", "format": "binary"} for name in files}
+    file_schema = {
+        "type": "string", "format": "binary", "minLength": 1,
+        "description": "a PDF with a text layer, or the filing's text (UTF-8 or GB18030; plain, Markdown "
+        "or page-lines JSON); what it is is read from the content. Other files (images, Word, archives) "
+        "get 415; a file without a readable risk section 422.",
+    }
+    properties = {name: file_schema for name in files}
     content: dict[str, Any] = {
         "multipart/form-data": {
-            "schema": {"type": "object", "properties": properties, "required": list(files)}
+            "schema": {
+                "type": "object", "properties": properties, "required": list(files),
+                "description": f"other fields are ignored (at most {MAX_FORM_FIELDS:,} are parsed)",
+            },
+            "encoding": {name: {"contentType": ", ".join(FILE_TYPES)} for name in files},
         },
         "application/json": {"schema": inline_schema(model)},
     }
     if raw:
-        content["application/pdf"] = {"schema": {"type": "string", "format": "binary"}}
-        content["text/plain"] = {"schema": {"type": "string"}}
+        content["application/pdf"] = {"schema": {**file_schema, "description": "the PDF's bytes"}}
+        content["text/plain"] = {"schema": {"type": "string", "minLength": 1, "description": "the filing's text"}}
     return {"requestBody": {"required": True, "content": content}}
