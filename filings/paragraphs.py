@@ -87,6 +87,6 @@ def extract_paragraphs(doc: Document, sections: str = "risk") -> list[Paragraph]
     if not chosen:
         raise NoRiskSection(
             doc.name,
-            f"no {_SECTION_NAMES[sections]} section found; is it a filing with risk disclosures?",
+            f"no {_SECTION_NAMES[sections]} section found; it may not be a filing with risk disclosures",
         )
     return chosen

@@ -9,7 +9,7 @@ reloads the model like ``POST /v1/admin/reload``.
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -20,6 +20,7 @@ from fastapi import FastAPI
 
 from risklens.serving import errors
 from risklens.serving.accesslog import AccessLogMiddleware
+from risklens.serving.events import event, load_and_log
 from risklens.serving.guards import BodyTimeoutMiddleware, TokenFirstMiddleware
 from risklens.serving.limits import (
     MAX_BODY_BYTES,
@@ -58,23 +59,15 @@ def package_version() -> str:
         return "0.0.0+source"
 
 
-def _event(event: str, /, **fields: object) -> None:
-    log.info(json.dumps({"event": event, **fields}, ensure_ascii=False, default=str))
-
-
-def load_model(state: ServerState) -> None:
-    """Load (or reload) the model and log the outcome; never raises."""
-    try:
-        loaded = state.holder.load()
-    except Exception as exc:
-        _event("model_load_failed", error=f"{type(exc).__name__}: {exc}")
-        return
-    _event("model_loaded", path=str(loaded.path), **loaded.summary)
+def load_model(state: ServerState, trigger: str = "startup") -> None:
+    """Load (or reload) the model; the outcome goes to the log, never raises."""
+    with contextlib.suppress(Exception):
+        load_and_log(state, trigger)
 
 
 def _on_sighup(state: ServerState, loop: asyncio.AbstractEventLoop) -> None:
-    _event("sighup", action="reload")
-    future = loop.run_in_executor(None, load_model, state)
+    event("sighup", action="reload")
+    future = loop.run_in_executor(None, load_model, state, "sighup")
     state.background.add(future)
     future.add_done_callback(state.background.discard)
 

@@ -18,6 +18,7 @@ Status codes (documented per route in the OpenAPI schema):
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -61,6 +62,15 @@ class ApiError(HTTPException):
         self.code = code
         self.message = message
         self.details = details
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/\\])(?:[A-Za-z]:)?[/\\](?:[^\s/\\:;,'\"()]+[/\\])+[^\s/\\:;,'\"()]*")
+
+
+def without_paths(message: str) -> str:
+    """``message`` with every absolute path cut to its last part: clients never learn the
+    server's folders (the full message goes to the server log)."""
+    return _ABSOLUTE_PATH.sub(lambda match: "…/" + match.group(0).rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1], message)
 
 
 _OVER_A_LIMIT = frozenset({"too_many_pages", "document_too_complex", "decompression_limit"})

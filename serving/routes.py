@@ -28,7 +28,8 @@ from risklens.serving.auth import (
     require_token,
     state_of,
 )
-from risklens.serving.errors import ApiError, filing_error_status
+from risklens.serving.errors import ApiError, filing_error_status, without_paths
+from risklens.serving.events import load_and_log, log
 from risklens.serving.schemas import (
     ClassifyRequest,
     ClassifyResponse,
@@ -297,7 +298,11 @@ def store_feedback(state: ServerState, items: list[dict[str, Any]], annotator: s
     try:
         stored: int = state.label_store().add_feedback(items, annotator=annotator, origin="feedback")
     except StoreError as exc:
-        raise ApiError(503, "store_unavailable", str(exc)) from None
+        log.error("label store unavailable: %s", exc)
+        raise ApiError(
+            503, "store_unavailable",
+            f"the label store cannot take feedback now ({without_paths(str(exc))}); the server log has the details.",
+        ) from None
     except ValueError as exc:  # FeedbackError, unknown labels
         raise ApiError(422, "invalid_feedback", str(exc)) from None
     return stored
@@ -340,9 +345,12 @@ async def reload(request: Request) -> dict[str, Any]:
     previous = state.holder.current
     loop = asyncio.get_running_loop()
     try:
-        loaded = await loop.run_in_executor(None, state.holder.load)
+        loaded = await loop.run_in_executor(None, load_and_log, state, "admin")
     except Exception as exc:
         still = f"still serving {previous.info.get('version')}" if previous else "no model loaded"
-        raise ApiError(500, "reload_failed", f"reload failed ({type(exc).__name__}: {exc}); {still}.") from None
+        raise ApiError(
+            500, "reload_failed",
+            f"reload failed ({type(exc).__name__}: {without_paths(str(exc))}); {still}; the server log has the details.",
+        ) from None
     add_log_fields(request, model_version=loaded.info.get("version"))
     return {"reloaded": True, "model": loaded.summary, "previous": previous.summary if previous else None}

@@ -59,7 +59,8 @@ def _run_paragraphs(paths: list[Path], sections: str, fmt: str, out: TextIO, err
             doc = load_document(path)
             paragraphs = extract_paragraphs(doc, sections)
         except FilingError as exc:
-            print(f"risklens paragraphs: {exc}", file=err)
+            hint = "; --sections all lists every paragraph" if exc.code == "no_risk_section" else ""
+            print(f"risklens paragraphs: {exc}{hint}", file=err)
             failed += 1
             continue
         for p in paragraphs:
