@@ -120,6 +120,7 @@ def test_the_cut_off_downloads(server: Server, corpus_dir: Path) -> None:
 def test_a_huge_classify_stops_and_the_next_request_answers(server: Server) -> None:
     paragraph = "公司前五名客户收入占比较高，若主要客户减少采购，公司收入可能下降。" * 450  # ~15,000 characters
     huge = {"paragraphs": [{"id": str(n), "text": paragraph} for n in range(512)]}
+    baseline = server.rss()
     started = time.monotonic()
     answer = server.post("/v1/classify", json=huge)
     assert answer.status_code in (413, 504), answer.text
@@ -129,6 +130,7 @@ def test_a_huge_classify_stops_and_the_next_request_answers(server: Server) -> N
     assert small.status_code == 200
     assert time.monotonic() - small_started < 30, "the small request waited behind the huge one"
     assert time.monotonic() - started < 60
+    assert server.rss() - baseline < 150 * 1024 * 1024, "memory did not return near its baseline"
     server.alive()
 
 
