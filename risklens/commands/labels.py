@@ -167,6 +167,11 @@ def _export_ls(args: argparse.Namespace) -> int:
 
 
 def _import_ls(args: argparse.Namespace) -> int:
-    count = workflow.import_label_studio(args.file, args.corpus, args.out, args.split)
+    from risklens.labels.annotations import AnnotationError
+
+    try:
+        count = workflow.import_label_studio(args.file, args.corpus, args.out, args.split)
+    except AnnotationError as exc:  # a task whose data.ref is not a valid stand-off record
+        raise workflow.UserError(str(exc)) from None
     print(f"imported {count} annotations from {args.file} into {args.out}", file=sys.stderr)
     return 0
