@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from risklens.labels.taxonomy import LEAVES, validate_labels
+from risklens.labels.taxonomy import LEAVES, UnknownLabelError, validate_labels
 
 FROM_NAME = "labels"
 TO_NAME = "text"
@@ -116,11 +116,24 @@ def _choices(result: Iterable[Any], where: str) -> list[str]:
         if not isinstance(values, list):
             raise LabelStudioError(f"{where}: value.choices must be a list, got {type(values).__name__}.")
         chosen.extend(values)
-    return validate_labels(chosen, where=where)
+    try:
+        return validate_labels(chosen, where=where)
+    except UnknownLabelError as exc:
+        raise LabelStudioError(str(exc)) from None
+
+
+def _task_where(path: Path, index: int, task: object) -> str:
+    """How errors name a task: its file, position and (when it has one) Label Studio id."""
+    task_id = task.get("id") if isinstance(task, dict) else None
+    return f"{path} task #{index + 1}" + (f" (id {task_id})" if task_id is not None else "")
 
 
 def import_tasks(path: Path) -> list[LabelledTask]:
-    """Read a Label Studio JSON export; one result per completed annotation."""
+    """Read a Label Studio JSON export; one result per completed annotation.
+
+    Every problem, an unknown leaf id included, is a ``LabelStudioError`` naming the file,
+    the task and the offending value.
+    """
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -131,7 +144,7 @@ def import_tasks(path: Path) -> list[LabelledTask]:
         raise LabelStudioError(f"{path}: expected a JSON list of tasks (Label Studio's JSON export).")
     out: list[LabelledTask] = []
     for index, task in enumerate(raw):
-        where = f"{path} task #{index + 1}"
+        where = _task_where(path, index, task)
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
             raise LabelStudioError(f"{where}: expected an object with a 'data' object.")
         data = task["data"]

@@ -70,6 +70,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX paragraphs_text_hash ON paragraphs(text_hash);
         """,
     ),
+    Migration(
+        2,
+        "idempotency keys of POST /v1/feedback, each with the batch it created",
+        """
+        CREATE TABLE idempotency_keys (
+            key TEXT PRIMARY KEY,              -- the client's Idempotency-Key header
+            fingerprint TEXT NOT NULL,         -- sha256 of the validated request (annotator, items)
+            batch_id INTEGER REFERENCES batches(id),  -- NULL when the request stored nothing
+            stored INTEGER NOT NULL,           -- the answer given the first time
+            created TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

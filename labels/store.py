@@ -34,7 +34,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -312,10 +312,32 @@ class BatchResult:
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What ``import_records`` committed."""
+    """What ``import_records`` committed, and how many known items it skipped (``skip_known``)."""
 
     batches: int
     annotations: int
+    skipped: int = 0
+
+
+@dataclass(frozen=True)
+class FeedbackReceipt:
+    """The answer to one feedback submission.
+
+    ``replayed`` is True when the submission's idempotency key had already stored this
+    request: nothing new was written and ``stored``/``batch_id`` are the first answer's.
+    """
+
+    stored: int
+    batch_id: int | None
+    replayed: bool = False
+
+
+class IdempotencyKeyReused(ValueError):
+    """An idempotency key sent again with a different request (names the key and its batch)."""
+
+
+MAX_IDEMPOTENCY_KEY = 255
+"""Longest idempotency key accepted (characters)."""
 
 
 # ----------------------------------------------------------------------------- store
@@ -424,34 +446,16 @@ class LabelStore:
         annotator: str,
         origin: str,
         source: str,
-    ) -> BatchResult:
+        skip_known: bool = False,
+    ) -> BatchResult | None:
+        """Write ``items`` as one batch (None when ``skip_known`` left nothing to write)."""
         created = _now()
 
-        def body(conn: sqlite3.Connection) -> BatchResult:
-            cursor = conn.execute(
-                "INSERT INTO batches (origin, annotator, source, size, created) VALUES (?, ?, ?, ?, ?)",
-                (origin, annotator, source, len(items), created),
-            )
-            batch_id = int(cursor.lastrowid or 0)
-            for item in items:
-                conn.execute(
-                    'INSERT OR IGNORE INTO paragraphs (key, text, text_hash, heading, document, doc_hash, '
-                    'start, "end", section, source, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-                    (
-                        item.key, item.text, item.text_hash, item.heading, item.document, item.doc_hash,
-                        item.start, item.end, item.section, item.source, created,
-                    ),
-                )
-                paragraph_id = conn.execute("SELECT id FROM paragraphs WHERE key = ?", (item.key,)).fetchone()[0]
-                conn.execute(
-                    "INSERT INTO annotations (paragraph_id, batch_id, labels, annotator, origin, item_id, "
-                    "taxonomy_version, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        paragraph_id, batch_id, json.dumps(list(item.labels)), item.annotator or annotator,
-                        origin, item.item_id, TAXONOMY_VERSION, created,
-                    ),
-                )
-            return BatchResult(batch_id=batch_id, size=len(items))
+        def body(conn: sqlite3.Connection) -> BatchResult | None:
+            todo = _unknown_items(conn, items, annotator) if skip_known else items
+            if not todo:
+                return None
+            return _insert_batch(conn, todo, annotator=annotator, origin=origin, source=source, created=created)
 
         return self._transaction(body)
 
@@ -470,14 +474,56 @@ class LabelStore:
         ``annotator`` is recorded for every item (per-item "annotator" keys are ignored:
         the caller, e.g. the server, knows who is submitting).
         """
+        return self.submit_feedback(items, annotator=annotator, origin=origin).stored
+
+    def submit_feedback(
+        self,
+        items: Sequence[Mapping[str, Any]],
+        *,
+        annotator: str,
+        origin: str = "feedback",
+        idempotency_key: str | None = None,
+    ) -> FeedbackReceipt:
+        """``add_feedback`` that can be retried safely: store ``items`` at most once per key.
+
+        With ``idempotency_key`` the key is written in the same transaction as the batch it
+        created, with a fingerprint of the validated request. A later call with the same key
+        and the same request writes nothing and returns the first receipt (``replayed``);
+        with a different request it raises ``IdempotencyKeyReused``. The check runs under
+        the store's write lock, so it holds across restarts and for several processes
+        sharing the file: of two concurrent calls with one key, exactly one writes.
+        """
         _check_origin(origin)
         _check_annotator(annotator)
         parsed = [
             _without_annotator(parse_item(item, where=f"item {index + 1}")) for index, item in enumerate(items)
         ]
-        if not parsed:
-            return 0
-        return self._write_batch(parsed, annotator=annotator, origin=origin, source="feedback").size
+        if idempotency_key is None:
+            result = self._write_batch(parsed, annotator=annotator, origin=origin, source="feedback") if parsed else None
+            return FeedbackReceipt(stored=result.size, batch_id=result.batch_id) if result else FeedbackReceipt(0, None)
+        _check_idempotency_key(idempotency_key)
+        fingerprint = _fingerprint(parsed, annotator=annotator, origin=origin)
+        created = _now()
+
+        def body(conn: sqlite3.Connection) -> FeedbackReceipt:
+            first = conn.execute(
+                "SELECT fingerprint, batch_id, stored, created FROM idempotency_keys WHERE key = ?", (idempotency_key,)
+            ).fetchone()
+            if first is not None:
+                return _replay(idempotency_key, fingerprint, first)
+            result = (
+                _insert_batch(conn, parsed, annotator=annotator, origin=origin, source="feedback", created=created)
+                if parsed
+                else None
+            )
+            receipt = FeedbackReceipt(stored=result.size, batch_id=result.batch_id) if result else FeedbackReceipt(0, None)
+            conn.execute(
+                "INSERT INTO idempotency_keys (key, fingerprint, batch_id, stored, created) VALUES (?, ?, ?, ?, ?)",
+                (idempotency_key, fingerprint, receipt.batch_id, receipt.stored, created),
+            )
+            return receipt
+
+        return self._transaction(body)
 
     def import_records(
         self,
@@ -488,6 +534,7 @@ class LabelStore:
         batch_size: int = 500,
         source: str = "",
         on_batch: Callable[[BatchResult], None] | None = None,
+        skip_known: bool = False,
     ) -> ImportReport:
         """Import many items, committing one transaction per ``batch_size`` items.
 
@@ -495,20 +542,30 @@ class LabelStore:
         item raises ``FeedbackError`` naming its position (``record N``) before its batch is
         written; the batches before it stay committed. Items may carry their own
         "annotator" (Label Studio imports do); ``annotator`` is the default.
+
+        With ``skip_known``, an item is skipped (and counted in ``skipped``) when its
+        annotator's latest label of the same paragraph is the same label set: importing
+        one export twice stores nothing the second time, while a changed label is stored
+        (and, being the latest, wins). The check runs inside each batch's transaction, so
+        two imports of one export running at once do not double it either.
         """
         _check_origin(origin)
         _check_annotator(annotator)
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
-        batches = total = 0
+        batches = total = skipped = 0
         pending: list[FeedbackItem] = []
 
         def flush() -> None:
-            nonlocal batches, total
-            result = self._write_batch(pending, annotator=annotator, origin=origin, source=source)
-            batches += 1
-            total += result.size
+            nonlocal batches, total, skipped
+            result = self._write_batch(pending, annotator=annotator, origin=origin, source=source, skip_known=skip_known)
+            written = result.size if result else 0
+            skipped += len(pending) - written
             pending.clear()
+            if result is None:
+                return
+            batches += 1
+            total += written
             if on_batch is not None:
                 on_batch(result)
 
@@ -518,7 +575,7 @@ class LabelStore:
                 flush()
         if pending:
             flush()
-        return ImportReport(batches=batches, annotations=total)
+        return ImportReport(batches=batches, annotations=total, skipped=skipped)
 
     # -------------------------------------------------------------- reads
     def annotations(self, *, origin: str | None = None) -> Iterator[StoredAnnotation]:
@@ -621,3 +678,90 @@ def _check_annotator(annotator: str) -> None:
 
 def _without_annotator(item: FeedbackItem) -> FeedbackItem:
     return item if item.annotator is None else replace(item, annotator=None)
+
+
+def _insert_batch(
+    conn: sqlite3.Connection,
+    items: Sequence[FeedbackItem],
+    *,
+    annotator: str,
+    origin: str,
+    source: str,
+    created: str,
+) -> BatchResult:
+    """Insert a ``batches`` row, the paragraphs not yet known and one annotation per item
+    (inside the caller's transaction)."""
+    cursor = conn.execute(
+        "INSERT INTO batches (origin, annotator, source, size, created) VALUES (?, ?, ?, ?, ?)",
+        (origin, annotator, source, len(items), created),
+    )
+    batch_id = int(cursor.lastrowid or 0)
+    for item in items:
+        conn.execute(
+            'INSERT OR IGNORE INTO paragraphs (key, text, text_hash, heading, document, doc_hash, '
+            'start, "end", section, source, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            (
+                item.key, item.text, item.text_hash, item.heading, item.document, item.doc_hash,
+                item.start, item.end, item.section, item.source, created,
+            ),
+        )
+        paragraph_id = conn.execute("SELECT id FROM paragraphs WHERE key = ?", (item.key,)).fetchone()[0]
+        conn.execute(
+            "INSERT INTO annotations (paragraph_id, batch_id, labels, annotator, origin, item_id, "
+            "taxonomy_version, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                paragraph_id, batch_id, json.dumps(list(item.labels)), item.annotator or annotator,
+                origin, item.item_id, TAXONOMY_VERSION, created,
+            ),
+        )
+    return BatchResult(batch_id=batch_id, size=len(items))
+
+
+def _unknown_items(conn: sqlite3.Connection, items: Sequence[FeedbackItem], annotator: str) -> list[FeedbackItem]:
+    """The items that change what their annotator last said about their paragraph.
+
+    Repeats inside ``items`` count too: the second of two identical items is dropped.
+    """
+    said: dict[tuple[str, str], tuple[str, ...] | None] = {}
+    out: list[FeedbackItem] = []
+    for item in items:
+        who = item.annotator or annotator
+        slot = (item.key, who)
+        if slot not in said:
+            row = conn.execute(
+                "SELECT a.labels FROM annotations a JOIN paragraphs p ON p.id = a.paragraph_id "
+                "WHERE p.key = ? AND a.annotator = ? ORDER BY a.id DESC LIMIT 1",
+                slot,
+            ).fetchone()
+            said[slot] = tuple(json.loads(row[0])) if row else None
+        if said[slot] == item.labels:
+            continue
+        said[slot] = item.labels
+        out.append(item)
+    return out
+
+
+def _check_idempotency_key(key: str) -> None:
+    if not isinstance(key, str) or not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY:
+        raise ValueError(
+            f"idempotency key must be 1 to {MAX_IDEMPOTENCY_KEY} characters, not blank; got {str(key)[:40]!r} "
+            f"({len(str(key))} characters). Send a fresh random id (a UUID) per new request."
+        )
+
+
+def _fingerprint(items: Sequence[FeedbackItem], *, annotator: str, origin: str) -> str:
+    """A hash of the validated request, so a retry is recognised whatever its JSON key order."""
+    request = {"annotator": annotator, "origin": origin, "items": [asdict(item) for item in items]}
+    return hashlib.sha256(json.dumps(request, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _replay(key: str, fingerprint: str, first: Sequence[Any]) -> FeedbackReceipt:
+    """The first receipt of ``key``, or ``IdempotencyKeyReused`` when the request differs."""
+    first_fingerprint, batch_id, stored, created = first
+    if first_fingerprint != fingerprint:
+        where = f"batch {batch_id}" if batch_id is not None else "no batch"
+        raise IdempotencyKeyReused(
+            f"Idempotency-Key {key[:80]!r} was first used on {created} for a different request "
+            f"(it stored {stored} paragraphs, {where}); send a new key for a new request."
+        )
+    return FeedbackReceipt(stored=int(stored), batch_id=batch_id, replayed=True)

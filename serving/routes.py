@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import TypeAdapter
 
 from risklens.filings.limits import ParseLimits
+from risklens.labels.store import MAX_IDEMPOTENCY_KEY
 from risklens.scoring.compare import Comparison, compare_filings
 from risklens.scoring.profile import FilingProfile
 from risklens.scoring.score import SECTIONS, ScoredFiling, document_info, score_paragraphs
@@ -291,21 +292,31 @@ async def _admin_allowed(request: Request) -> None:
     check_admin_allowed(state_of(request))
 
 
-def store_feedback(state: ServerState, items: list[dict[str, Any]], annotator: str) -> int:
-    """Write labelled paragraphs to the label store (runs in a worker)."""
-    from risklens.labels.store import StoreError
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+def store_feedback(
+    state: ServerState, items: list[dict[str, Any]], annotator: str, idempotency_key: str | None = None
+) -> Any:
+    """Write labelled paragraphs to the label store, at most once per idempotency key
+    (runs in a worker); returns the store's ``FeedbackReceipt``."""
+    from risklens.labels.store import IdempotencyKeyReused, StoreError
 
     try:
-        stored: int = state.label_store().add_feedback(items, annotator=annotator, origin="feedback")
+        return state.label_store().submit_feedback(
+            items, annotator=annotator, origin="feedback", idempotency_key=idempotency_key
+        )
     except StoreError as exc:
         log.error("label store unavailable: %s", exc)
         raise ApiError(
             503, "store_unavailable",
             f"the label store cannot take feedback now ({without_paths(str(exc))}); the server log has the details.",
         ) from None
+    except IdempotencyKeyReused as exc:
+        raise ApiError(422, "idempotency_key_reused", str(exc)) from None
     except ValueError as exc:  # FeedbackError, unknown labels
         raise ApiError(422, "invalid_feedback", str(exc)) from None
-    return stored
 
 
 @v1.post(
@@ -313,21 +324,52 @@ def store_feedback(state: ServerState, items: list[dict[str, Any]], annotator: s
     response_model=FeedbackResponse,
     tags=["feedback"],
     summary="send corrected labels to the label store",
-    responses=errors(400, 401, 403, 408, 413, 422, 503, 504),
+    responses={
+        200: {
+            "description": "the paragraphs were stored, or (a replayed Idempotency-Key) had been stored before",
+            "headers": {
+                REPLAYED_HEADER: {
+                    "description": "sent with an Idempotency-Key: true when this answer repeats the first one "
+                    "and nothing new was stored, false otherwise",
+                    "schema": {"type": "string", "enum": ["true", "false"]},
+                }
+            },
+        },
+        **errors(400, 401, 403, 408, 413, 422, 503, 504),
+    },
     dependencies=[Depends(_feedback_allowed)],
 )
-async def feedback(body: FeedbackRequest, request: Request) -> dict[str, int]:
+async def feedback(
+    body: FeedbackRequest,
+    request: Request,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=IDEMPOTENCY_HEADER,
+            min_length=1,
+            max_length=MAX_IDEMPOTENCY_KEY,
+            description="a unique id per request (e.g. a UUID) that makes retries safe: a request repeated "
+            "with the same key and body stores nothing new and gets the first answer again (header "
+            "Idempotent-Replayed: true), on this or any server sharing the label store, also after a "
+            "restart; the same key with a different body is refused (422 idempotency_key_reused)",
+        ),
+    ] = None,
+) -> dict[str, int]:
     """Store labelled paragraphs (TAXONOMY.md format) as feedback for retraining.
 
     Needs the token when the server has one; a server without a token refuses (403)
-    unless started with ``--allow-feedback``.
+    unless started with ``--allow-feedback``. Send an ``Idempotency-Key`` header to retry
+    safely after a lost answer.
     """
     state = state_of(request)
     items = [p.model_dump(exclude_none=True) for p in body.paragraphs]
     annotator = (body.annotator or "").strip() or "api"
-    stored = await run_job(state, lambda _deadline: store_feedback(state, items, annotator))
-    add_log_fields(request, stored=stored, annotator=annotator)
-    return {"stored": stored}
+    receipt = await run_job(state, lambda _deadline: store_feedback(state, items, annotator, idempotency_key))
+    if idempotency_key is not None:
+        response.headers[REPLAYED_HEADER] = "true" if receipt.replayed else "false"
+    add_log_fields(request, stored=receipt.stored, annotator=annotator, replayed=receipt.replayed)
+    return {"stored": receipt.stored}
 
 
 @v1.post(

@@ -204,7 +204,9 @@ class FeedbackRequest(BaseModel):
 
 
 class FeedbackResponse(BaseModel):
-    stored: int = Field(description="paragraphs written to the label store")
+    stored: int = Field(
+        description="paragraphs written to the label store (for a replayed Idempotency-Key: by the first request)"
+    )
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"stored": 1}]})
 

@@ -4,6 +4,7 @@ Each action is a small ``_action(args) -> int`` here that calls a plain function
 ``risklens.labels.workflow`` and prints what it returns; ``add`` and ``queue`` (the label
 store) live in ``risklens/commands/labels_store.py``. Every subparser sets ``_labels_run``,
 which ``run`` calls; a ``workflow.UserError`` becomes one stderr line and exit code 1.
+``check`` (the label store's health) lives in ``risklens/commands/labels_check.py``.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import json
 import sys
 from pathlib import Path
 
-from risklens.commands import labels_store
+from risklens.commands import labels_check, labels_store
 from risklens.labels import workflow
 from risklens.labels.taxonomy import LABELS, LEAVES, TAXONOMY_VERSION
 
-HELP = "label data: taxonomy, validate, stats, build the dataset, silver labels, Label Studio"
+HELP = "label data: taxonomy, validate, stats, build the dataset, silver labels, Label Studio, the label store"
 
 # The annotations shipped inside the package (risklens/labels/data, also in a wheel).
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / "labels" / "data"
@@ -84,6 +85,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     imp.set_defaults(_labels_run=_import_ls)
 
     labels_store.register(sub)
+    labels_check.register(sub)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -167,6 +169,11 @@ def _export_ls(args: argparse.Namespace) -> int:
 
 
 def _import_ls(args: argparse.Namespace) -> int:
-    count = workflow.import_label_studio(args.file, args.corpus, args.out, args.split)
+    from risklens.labels.annotations import AnnotationError
+
+    try:
+        count = workflow.import_label_studio(args.file, args.corpus, args.out, args.split)
+    except AnnotationError as exc:  # a task whose data.ref is not a valid stand-off record
+        raise workflow.UserError(str(exc)) from None
     print(f"imported {count} annotations from {args.file} into {args.out}", file=sys.stderr)
     return 0

@@ -43,7 +43,9 @@ def register(sub: Any) -> None:
         description=(
             "Store labelled paragraphs. FILE is JSON Lines in the TAXONOMY.md format "
             '({"text", "labels", optional "heading", "id", "source"}), or with --label-studio a '
-            "Label Studio JSON export of completed tasks (stored with origin 'import')."
+            "Label Studio JSON export of completed tasks (stored with origin 'import'). A Label Studio "
+            "annotation already in the store (same paragraph, annotator and labels as that annotator's "
+            "latest label of it) is skipped, so importing one export twice stores it once."
         ),
     )
     add.add_argument("file", type=Path, help="JSONL of labelled paragraphs, or a Label Studio export")
@@ -134,6 +136,7 @@ def run_add(args: argparse.Namespace) -> int:
                 origin=origin,
                 batch_size=args.batch_size,
                 source=str(path),
+                skip_known=args.label_studio,
             )
             counts = store.counts()
     except UnicodeDecodeError:  # before ValueError, of which it is a subclass
@@ -141,10 +144,19 @@ def run_add(args: argparse.Namespace) -> int:
     except (FeedbackError, LabelStudioError, StoreError, ValueError) as exc:
         return _fail("add", str(exc))
     print(
-        f"stored {report.annotations} annotations (origin {origin}) in {store_path}; "
+        f"stored {report.annotations} annotations (origin {origin}) in {store_path}{_skipped_note(report.skipped, len(items))}; "
         f"the store now holds {counts['annotations']} annotations of {counts['paragraphs']} paragraphs."
     )
     return 0
+
+
+def _skipped_note(skipped: int, total: int) -> str:
+    """What a Label Studio import left out because the store already had it."""
+    if not skipped:
+        return ""
+    if skipped == total:
+        return f" — nothing new: all {total} annotations are already in the store (same paragraph, annotator and labels)"
+    return f", skipped {skipped} of {total} already in the store (same paragraph, annotator and labels)"
 
 
 # ----------------------------------------------------------------------- queue
