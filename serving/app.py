@@ -21,13 +21,12 @@ from fastapi import FastAPI
 from risklens.serving import errors
 from risklens.serving.accesslog import AccessLogMiddleware
 from risklens.serving.events import event, load_and_log
-from risklens.serving.guards import BodyTimeoutMiddleware, TokenFirstMiddleware
+from risklens.serving.guards import BodyLimitMiddleware, BodyTimeoutMiddleware, TokenFirstMiddleware
 from risklens.serving.limits import (
     MAX_BODY_BYTES,
     MAX_PARAGRAPH_CHARS,
     MAX_PARAGRAPHS,
     MAX_PDF_PAGES,
-    BodyLimitMiddleware,
 )
 from risklens.serving.routes import health, v1
 from risklens.serving.state import TOKEN_ENV, ServerSettings, ServerState

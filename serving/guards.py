@@ -1,4 +1,4 @@
-"""ASGI guards that act before a request's body is read: the token, and slow bodies.
+"""ASGI guards that act before or while a request's body is read: token, size, stalls.
 
 * ``TokenFirstMiddleware``: when the server has a token, a ``/v1`` request without the
   right ``Authorization: Bearer`` header is answered 401 from its headers alone, and the
@@ -9,6 +9,8 @@
 * ``BodyTimeoutMiddleware``: each chunk of a request body must arrive within
   ``timeout_s`` of the previous one; a client that declares a Content-Length and goes
   silent gets 408 ``body_timeout`` and its connection closed instead of holding a worker.
+* ``BodyLimitMiddleware``: 413 ``body_too_large`` for a body over the limit, from its
+  Content-Length before reading, or as soon as the streamed bytes pass it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from risklens.serving.auth import token_matches
-from risklens.serving.limits import error_body
+from risklens.serving.limits import MAX_BODY_BYTES, error_body
 from risklens.serving.state import TOKEN_ENV
 
 
@@ -35,6 +37,32 @@ async def send_error(send: Send, status: int, code: str, message: str, headers: 
     ]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
+
+
+class GuardError(HTTPException):
+    """An HTTP error a guard raises from inside ``receive``, with a stable ``code``."""
+
+    code = "error"
+
+
+async def call_guarded(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Run ``app``; a ``GuardError`` raised before its answer started becomes that error's
+    JSON answer (connection closed). FastAPI's own handlers answer the ones raised in a
+    route; this catches those raised where no handler sees them."""
+    started = False
+
+    async def watching_send(message: Message) -> None:
+        nonlocal started
+        if message["type"] == "http.response.start":
+            started = True
+        await send(message)
+
+    try:
+        await app(scope, receive, watching_send)
+    except GuardError as exc:
+        if started:
+            raise
+        await send_error(send, exc.status_code, exc.code, str(exc.detail))
 
 
 def bearer_token(scope: Scope) -> str | None:
@@ -69,7 +97,7 @@ class TokenFirstMiddleware:
         )
 
 
-class BodyTimeout(HTTPException):
+class BodyTimeout(GuardError):
     """A request body stalled for longer than the body timeout (408 ``body_timeout``).
 
     An HTTPException, so FastAPI's body reading passes it on instead of turning it into a
@@ -97,7 +125,6 @@ class BodyTimeoutMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
         body_done = scope.get("method") in ("GET", "HEAD", "OPTIONS")
 
         async def timed_receive() -> Message:
@@ -111,15 +138,57 @@ class BodyTimeoutMiddleware:
             body_done = message["type"] != "http.request" or not message.get("more_body", False)
             return message
 
-        async def watching_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+        await call_guarded(self.app, scope, timed_receive, send)
 
-        try:
-            await self.app(scope, timed_receive, watching_send)
-        except BodyTimeout as exc:  # raised where no exception handler of the app sees it
-            if started:
-                raise
-            await send_error(send, 408, exc.code, str(exc.detail))
+
+class BodyTooLarge(GuardError):
+    """A body past the limit, declared or streamed (413 ``body_too_large``)."""
+
+    code = "body_too_large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            status_code=413,
+            detail=f"request body is larger than {limit // (1024 * 1024)} MB; send a smaller file "
+            f"or split the paragraphs over several requests.",
+        )
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies over ``max_bytes`` with 413, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            refusal = BodyTooLarge(self.max_bytes)
+            await send_error(send, 413, refusal.code, str(refusal.detail))
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        await call_guarded(self.app, scope, limited_receive, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
