@@ -19,8 +19,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.exceptions import HTTPException
-
 MAX_BODY_BYTES = 25 * 1024 * 1024
 MAX_PARAGRAPHS = 512
 MAX_PARAGRAPH_CHARS = 20_000
@@ -28,19 +26,6 @@ MAX_PDF_PAGES = 1_000
 REQUEST_TIMEOUT_S = 60.0
 MAX_HEADING_CHARS = 2_000
 MAX_ID_CHARS = 200
-
-
-class BodyTooLarge(HTTPException):
-    """Raised while streaming a body past the limit (an HTTPException, so FastAPI keeps it)."""
-
-    code = "body_too_large"
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            status_code=413,
-            detail=f"request body is larger than {limit // (1024 * 1024)} MB; send a smaller file "
-            f"or split the paragraphs over several requests.",
-        )
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
