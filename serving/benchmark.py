@@ -151,9 +151,11 @@ def summarize(samples: Sequence[Sample], duration: float, paragraphs_per_request
     }
 
 
-def _client(
+def classify_client(
     base: str, pool: Sequence[dict[str, str]], size: int, seed: int, deadline: float, origin: float, out: list[Sample]
 ) -> None:
+    """Post classify requests back to back until ``deadline``; after a 503 with ``Retry-After``
+    wait as told (a client that retries a refusal at once only measures its own loop)."""
     import httpx
 
     rng = random.Random(seed)
@@ -162,11 +164,23 @@ def _client(
             start = rng.randrange(len(pool))
             batch = [pool[(start + i) % len(pool)] for i in range(size)]
             began = time.perf_counter()
+            retry_after = 0.0
             try:
-                status = client.post("/v1/classify", json={"paragraphs": batch}).status_code
+                response = client.post("/v1/classify", json={"paragraphs": batch})
+                status = response.status_code
+                if status == 503:
+                    retry_after = _seconds(response.headers.get("retry-after"))
             except httpx.HTTPError:
                 status = 0
             out.append(Sample(start=began - origin, latency=time.perf_counter() - began, status=status))
+            time.sleep(max(0.0, min(retry_after, deadline - time.perf_counter())))
+
+
+def _seconds(header: str | None) -> float:
+    try:
+        return max(0.0, float(header)) if header else 0.0
+    except ValueError:
+        return 0.0
 
 
 def summarize_abuse(samples: Sequence[AbuseSample], requests: Sequence[Oversized], duration: float) -> dict[str, Any]:
@@ -240,7 +254,7 @@ def run_phase(
     origin = time.perf_counter()
     deadline = origin + duration
     threads = [
-        threading.Thread(target=_client, args=(base, pool, paragraphs, seed + 1, deadline, origin, samples))
+        threading.Thread(target=classify_client, args=(base, pool, paragraphs, seed + 1, deadline, origin, samples))
         for seed in range(clients)
     ]
     if oversized:
@@ -295,7 +309,7 @@ def load_test(
         ready = _wait_ready(base, process)
         startup_s = time.perf_counter() - launched
         idle_rss = watch.rss()
-        _client(base, pool, paragraphs, 0, time.perf_counter() + 2.0, time.perf_counter(), [])  # warm-up
+        classify_client(base, pool, paragraphs, 0, time.perf_counter() + 2.0, time.perf_counter(), [])  # warm-up
         peaks = {"startup": watch.take_peak()}
         alone = run_phase(port, pool, clients=clients, duration=duration, paragraphs=paragraphs)
         peaks["alone"] = watch.take_peak()

@@ -112,6 +112,9 @@ def _abusive_section(report: dict[str, Any]) -> list[str]:
     for kind, row in abuse["kinds"].items():
         answers = ", ".join(f"{answer} × {count}" for answer, count in row["answers"].items()) or "none"
         lines.append(f"| {kind} | {row['request']} | {row['expected']} | {row['sent']} | {answers} |")
+    if any(answer.startswith("503") for row in abuse["kinds"].values() for answer in row["answers"]):
+        lines += ["", "503 `overloaded`: the server's admission queue was full (the normal clients' requests count "
+                      "in it), so the request was refused before its limit was checked."]
     lines += [
         "",
         f"Load average (1 / 5 / 15 min) at the start {_load(machine.get('load_avg_at_start'))}, at the end "

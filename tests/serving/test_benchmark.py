@@ -13,6 +13,7 @@ from risklens.commands.benchmark_serve import add_arguments, failures, markdown,
 from risklens.serving.benchmark import (
     MemoryWatch,
     Sample,
+    classify_client,
     load_paragraphs,
     summarize,
     summarize_abuse,
@@ -168,3 +169,32 @@ def test_no_abusive_reaches_the_load_test(
     base = ["--model", str(tiny_model), "--source", str(filing_file), "--out", str(tmp_path / "r")]
     assert run(parser.parse_args(base)) == 1 and seen["abusive"] is True
     assert run(parser.parse_args([*base, "--no-abusive"])) == 1 and seen["abusive"] is False
+
+
+def test_a_normal_client_waits_as_told_after_503_overloaded() -> None:
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Overloaded(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(503)
+            self.send_header("Retry-After", "30")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Overloaded)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        samples: list[Sample] = []
+        began = time.perf_counter()
+        classify_client(f"http://127.0.0.1:{server.server_port}", POOL, 2, 0, began + 1.0, began, samples)
+        assert [s.status for s in samples] == [503]  # one refusal, then it waited (up to the deadline)
+        assert 0.9 < time.perf_counter() - began < 5.0
+    finally:
+        server.shutdown()
+        server.server_close()
