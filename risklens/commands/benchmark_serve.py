@@ -3,9 +3,11 @@
 Starts the server as its own process on 127.0.0.1 and a free port, waits for
 ``/readyz``, then runs ``--clients`` concurrent clients for ``--duration`` seconds, each
 posting ``/v1/classify`` requests of ``--paragraphs`` real risk paragraphs (read from
-``../shared`` through ``filings``, or from ``--source`` files). Writes the report as JSON
-and Markdown, prints the Markdown, and exits 1 when a request failed, the server died or
-its peak memory passed ``--max-rss-gb``. The measuring is ``risklens.serving.benchmark``;
+``../shared`` through ``filings``, or from ``--source`` files); then (unless
+``--no-abusive``) the same again while one more client sends requests over the server's
+limits. Writes the report as JSON and Markdown, prints the Markdown, and exits 1 when a
+normal client's request failed in either phase, an oversized request was not refused with
+its 413, the server died or its peak memory passed ``--max-rss-gb``. The measuring is ``risklens.serving.benchmark``;
 this module parses the flags, prints and writes.
 """
 
@@ -31,6 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", type=Path, nargs="+", default=None,
                         help="filings to take paragraphs from instead of --corpus")
     parser.add_argument("--max-rss-gb", type=float, default=1.5, help="fail above this server peak memory (default 1.5)")
+    parser.add_argument("--abusive", action=argparse.BooleanOptionalAction, default=True,
+                        help="after the normal run, run again for --duration while one more client sends oversized "
+                             "requests (too many paragraphs, too long, too many PDF pages, a 30 MB body) and report "
+                             "both phases side by side (default: on)")
     parser.add_argument("--out", type=Path, default=Path("reports/benchmark-serve"),
                         help="report path without extension (default reports/benchmark-serve)")
 
@@ -64,7 +70,58 @@ def markdown(report: dict[str, Any], max_rss_gb: float) -> str:
         f"Statuses: {json.dumps(report['statuses'])}. Server log: `{report['server_log']}`.",
         "",
     ]
+    if report.get("abusive_phase"):
+        lines += _abusive_section(report)
     return "\n".join(lines)
+
+
+def _load(values: list[float] | None) -> str:
+    return " / ".join(f"{v:g}" for v in values) if values else "?"
+
+
+def _abusive_section(report: dict[str, Any]) -> list[str]:
+    """The normal clients alone and beside the abusive client, and what the abusive client got."""
+    alone, abused = report, report["abusive_phase"]
+    abuse = abused["abusive_client"]
+    machine, rss = report["machine"], report["server_rss_mb"]
+
+    def latency(phase: dict[str, Any], *keys: str) -> str:
+        return " / ".join(str(phase["latency_ms"][key]) for key in keys) + " ms"
+
+    lines = [
+        "## With one client sending oversized requests",
+        "",
+        f"The same {report['setup']['clients']} clients ran again for {report['setup']['duration_s']:g} s while one "
+        f"more client sent, one after another, requests over the server's limits: {'; '.join(abuse['kinds'])}.",
+        "",
+        "| normal clients | alone | beside the oversized client |",
+        "|---|---:|---:|",
+        f"| requests (ok / errors) | {alone['ok']} / {alone['errors']} | {abused['ok']} / {abused['errors']} |",
+        f"| throughput | {alone['requests_per_s']} requests/s | {abused['requests_per_s']} requests/s |",
+        f"| latency p50 / p95 / p99 | {latency(alone, 'p50', 'p95', 'p99')} | {latency(abused, 'p50', 'p95', 'p99')} |",
+        f"| latency mean / max | {latency(alone, 'mean', 'max')} | {latency(abused, 'mean', 'max')} |",
+        f"| statuses | {json.dumps(alone['statuses'])} | {json.dumps(abused['statuses'])} |",
+        f"| server RSS peak | {rss.get('peak_normal_phase')} MB | {rss.get('peak_abusive_phase')} MB |",
+        "",
+        f"The oversized client: {abuse['requests']} requests, {abuse['answered_413']} refused with the expected 413 "
+        f"({abuse['unexpected']} other answers); its latency p50 / p95 / p99 {latency(abuse, 'p50', 'p95', 'p99')}.",
+        "",
+        "| oversized request | sent as | expected | sent | answers |",
+        "|---|---|---|---:|---|",
+    ]
+    for kind, row in abuse["kinds"].items():
+        answers = ", ".join(f"{answer} × {count}" for answer, count in row["answers"].items()) or "none"
+        lines.append(f"| {kind} | {row['request']} | {row['expected']} | {row['sent']} | {answers} |")
+    if any(answer.startswith("503") for row in abuse["kinds"].values() for answer in row["answers"]):
+        lines += ["", "503 `overloaded`: the server's admission queue was full (the normal clients' requests count "
+                      "in it), so the request was refused before its limit was checked."]
+    lines += [
+        "",
+        f"Load average (1 / 5 / 15 min) at the start {_load(machine.get('load_avg_at_start'))}, at the end "
+        f"{_load(machine.get('load_avg_at_end'))}, on {machine['cpus']} CPUs shared with other jobs.",
+        "",
+    ]
+    return lines
 
 
 def _paragraph_pool(args: argparse.Namespace) -> tuple[list[dict[str, str]], int]:
@@ -109,10 +166,30 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = load_test(
             model, pool, clients=args.clients, duration=args.duration, paragraphs=args.paragraphs, log_path=log_path,
+            abusive=args.abusive,
         )
     except RuntimeError as exc:
         print(f"{NAME}: {exc}; see {log_path}", file=sys.stderr)
         return 1
     _write(report, args.out, args.max_rss_gb)
-    over = report["server_rss_mb"]["peak"] > args.max_rss_gb * 1024
-    return 1 if report["errors"] or over or not report["server_alive_after"] else 0
+    for failure in failures(report, args.max_rss_gb):
+        print(f"{NAME}: FAILED: {failure}.", file=sys.stderr)
+    return 1 if failures(report, args.max_rss_gb) else 0
+
+
+def failures(report: dict[str, Any], max_rss_gb: float) -> list[str]:
+    """What makes the run fail: errors of the normal clients in either phase, an oversized
+    request not refused with its 413, a dead server, memory over the limit."""
+    out = []
+    abused = report.get("abusive_phase") or {}
+    if report["errors"]:
+        out.append(f"{report['errors']} normal requests failed")
+    if abused.get("errors"):
+        out.append(f"{abused['errors']} normal requests failed beside the oversized client")
+    if abused and abused["abusive_client"]["unexpected"]:
+        out.append(f"{abused['abusive_client']['unexpected']} oversized requests were not refused with their 413")
+    if not report["server_alive_after"]:
+        out.append("the server died")
+    if report["server_rss_mb"]["peak"] > max_rss_gb * 1024:
+        out.append(f"the server's peak memory passed {max_rss_gb} GB")
+    return out
