@@ -12,9 +12,11 @@ timed out behind it):
   progress callback after each batch; ``Deadline.check`` raises ``Cancelled`` there once
   the deadline has passed or the request gave up, so a timed-out job leaves the encoder
   within one batch.
-* **Cost known before the work.** ``LoadedModel.chars_per_second`` is measured when a model
-  loads; a request whose text would take longer than the timeout at that rate is refused
-  with 413 ``too_costly`` before any encoder time is spent.
+* **Cost known before the work.** A ``SpeedMeter`` holds the characters per second the
+  loaded model runs at: measured when it loads, then followed on every classification the
+  server completes (a load-time probe on a busy machine would otherwise refuse work for
+  the model's whole life). A request whose text would take longer than the timeout at that
+  rate is refused with 413 ``too_costly`` before any encoder time is spent.
 """
 
 from __future__ import annotations
@@ -101,6 +103,28 @@ class Admission:
                     self._admitted -= 1
 
         return release
+
+
+class SpeedMeter:
+    """Characters per second of the encoder here: a start value, then an exponential
+    average of what finished jobs took (``weight`` is the share of the newest one)."""
+
+    def __init__(self, initial: float | None, weight: float = 0.3) -> None:
+        self._value = initial
+        self.weight = weight
+        self._lock = threading.Lock()
+
+    @property
+    def chars_per_second(self) -> float | None:
+        return self._value
+
+    def observe(self, chars: int, seconds: float, min_chars: int = 2_000) -> None:
+        """Fold in one finished job (jobs under ``min_chars`` are mostly overhead: skipped)."""
+        if chars < min_chars or seconds <= 0:
+            return
+        rate = chars / seconds
+        with self._lock:
+            self._value = rate if self._value is None else (1 - self.weight) * self._value + self.weight * rate
 
 
 def check_cost(chars: int, chars_per_second: float | None, timeout_s: float, what: str) -> None:

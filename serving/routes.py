@@ -9,6 +9,7 @@ never changes the model under a running request.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
@@ -125,9 +126,13 @@ def score_upload(
         raise ApiError(filing_error_status(exc.code), exc.code, _http_message(exc)) from None
     deadline.check()
     check_cost(sum(len(p.text) for p in paragraphs), loaded.chars_per_second, deadline.remaining, upload.name)
-    return score_paragraphs(
+
+    chars, started = sum(len(p.text) for p in paragraphs), time.perf_counter()
+    scored = score_paragraphs(
         paragraphs, loaded.classifier, document=document_info(doc), batch_size=batch_size, progress=deadline.check
     )
+    loaded.speed.observe(chars, time.perf_counter() - started)
+    return scored
 
 
 def scoring_answer(body: dict[str, Any]) -> Response:
@@ -204,7 +209,10 @@ async def classify(body: ClassifyRequest, request: Request) -> dict[str, Any]:
 
     def work(deadline: Deadline) -> Sequence[Any]:
         deadline.check()
-        return loaded.classifier.predict(items, state.settings.batch_size, deadline.check)
+        started = time.perf_counter()
+        predictions = loaded.classifier.predict(items, state.settings.batch_size, deadline.check)
+        loaded.speed.observe(sum(len(item["text"]) for item in items), time.perf_counter() - started)
+        return predictions
 
     predictions = await run_job(state, work)
     add_log_fields(request, paragraphs=len(items), model_version=loaded.info.get("version"))

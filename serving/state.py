@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from risklens.filings.limits import ParseLimits
 from risklens.scoring.score import ClassifierLike, model_summary
-from risklens.serving.admission import Admission
+from risklens.serving.admission import Admission, SpeedMeter
 from risklens.serving.limits import MAX_BODY_BYTES, MAX_PDF_PAGES, REQUEST_TIMEOUT_S
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class ServerSettings:
     timeout_s: float = REQUEST_TIMEOUT_S
     max_body_bytes: int = MAX_BODY_BYTES
     workers: int = 2  # threads running inference and ingestion off the event loop (the encoder runs one batch at a time)
-    queue: int = 8  # jobs admitted at once (running or waiting); one more gets 503 overloaded
+    queue: int = 32  # jobs admitted at once (running or waiting); one more gets 503 overloaded
     header_timeout_s: float = 10.0  # a client must send its request line and headers within this
     body_timeout_s: float = 30.0  # and each part of its body within this after the previous one
     max_connections: int = 512  # open connections at once; more are refused by the server
@@ -88,7 +88,11 @@ class LoadedModel:
     info: dict[str, Any]
     path: Path
     loaded_at: str
-    chars_per_second: float | None = None  # measured at load; bounds a request's cost (413 too_costly)
+    speed: SpeedMeter = field(default_factory=lambda: SpeedMeter(None))  # chars/s: bounds a request's cost (413 too_costly)
+
+    @property
+    def chars_per_second(self) -> float | None:
+        return self.speed.chars_per_second
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -136,9 +140,7 @@ class ModelHolder:
                     info={**classifier.info(), "resolved": resolved.to_json()},  # GET /v1/model says which rule chose it
                     path=Path(resolved.path),
                     loaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                    chars_per_second=(self._settings.speed_probe or measure_speed)(
-                        classifier, self._settings.batch_size
-                    ),
+                    speed=SpeedMeter((self._settings.speed_probe or measure_speed)(classifier, self._settings.batch_size)),
                 )
             except Exception as exc:
                 self.error = f"{type(exc).__name__}: {exc}"

@@ -29,8 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="seconds before a request answers 504 (default 60)")
     parser.add_argument("--workers", type=int, default=2, metavar="N", help="worker threads for inference and ingestion (default 2)")
     parser.add_argument("--batch-size", type=int, default=32, metavar="N", help="paragraph windows per encoder batch")
-    parser.add_argument("--queue", type=int, default=8, metavar="N",
-                        help="requests admitted at once, running or waiting; more get 503 overloaded (default 8)")
+    parser.add_argument("--queue", type=int, default=32, metavar="N",
+                        help="requests admitted at once, running or waiting; more get 503 overloaded (default 32)")
     parser.add_argument("--header-timeout", type=float, default=10.0, metavar="SECONDS",
                         help="a connection must send a complete request head within this (default 10)")
     parser.add_argument("--body-timeout", type=float, default=30.0, metavar="SECONDS",

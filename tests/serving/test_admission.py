@@ -138,3 +138,30 @@ def test_speed_is_measured_at_load(tmp_path: Path) -> None:
     slow = SlowBatches(per_batch=0.01)
     rate = measure_speed(slow, batch_size=4)
     assert 1_000 < rate < 1_000_000
+
+
+def test_the_speed_follows_finished_jobs() -> None:
+    from risklens.serving.admission import SpeedMeter
+
+    meter = SpeedMeter(1_000.0, weight=0.5)
+    meter.observe(500, 0.1)  # too small to tell: skipped
+    assert meter.chars_per_second == 1_000.0
+    meter.observe(10_000, 1.0)  # 10,000 chars/s
+    assert meter.chars_per_second == 5_500.0
+    unknown = SpeedMeter(None)
+    unknown.observe(4_000, 2.0)
+    assert unknown.chars_per_second == 2_000.0
+
+
+def test_a_slow_start_is_corrected_by_real_work() -> None:
+    """A probe taken while the machine was busy must not refuse work for the model's life."""
+    fast = KeywordClassifier()
+    settings = fake_settings(lambda path: fast, token=TOKEN, timeout_s=3.0,
+                             speed_probe=lambda classifier, batch_size: 1_000.0)  # pessimistic start
+    with TestClient(create_app(settings)) as client:
+        five_seconds = {"paragraphs": [{"text": "应" * 5_000}]}
+        assert client.post("/v1/classify", json=five_seconds, headers=AUTH).status_code == 413
+        for _ in range(3):  # 2,400 characters: under the bound, and counted
+            assert client.post("/v1/classify", json={"paragraphs": [{"text": "应" * 1_200}] * 2},
+                               headers=AUTH).status_code == 200
+        assert client.post("/v1/classify", json=five_seconds, headers=AUTH).status_code == 200
