@@ -44,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"risklens predict: {exc}", file=sys.stderr)
         return 2
+    if not paragraphs:
+        print(f"risklens predict: {args.input} holds no paragraphs (empty or blank lines only); nothing to tag.",
+              file=sys.stderr)
     if args.out is None:
         write_predictions(classifier, paragraphs, sys.stdout, batch_size=args.batch_size,
                           use_headings=not args.no_headings)

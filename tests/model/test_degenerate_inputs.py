@@ -30,3 +30,21 @@ def test_blank_lines_are_skipped(tmp_path: Path) -> None:
     path = tmp_path / "blank.jsonl"
     path.write_text("\n   \n\t\n", encoding="utf-8")
     assert list(iter_json_lines(path)) == []
+
+
+def test_predict_command_on_empty_blank_and_nested_files(
+    tiny_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from risklens.cli import main
+
+    empty, blank, nested = tmp_path / "empty.jsonl", tmp_path / "blank.jsonl", tmp_path / "nested.jsonl"
+    empty.write_text("", encoding="utf-8")
+    blank.write_text("\n  \n", encoding="utf-8")
+    nested.write_text("[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    for path in (empty, blank):
+        assert main(["predict", str(path), "--model", str(tiny_dir)]) == 0
+        said = capsys.readouterr()
+        assert said.out == "" and "holds no paragraphs" in said.err
+    assert main(["predict", str(nested), "--model", str(tiny_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "nested.jsonl:1: JSON nested too deeply" in err and "Traceback" not in err
