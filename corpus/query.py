@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from risklens.corpus.schema import SNIPPET_CHARS
 from risklens.corpus.store import CorpusStore
 from risklens.labels.taxonomy import GROUPS, LABELS, TAXONOMY_VERSION, suggest
 
 STATS_BY = ("year", "kind", "industry")
-SNIPPET_CHARS = 80
 
 
 class QueryError(ValueError):
@@ -82,18 +82,12 @@ def find_filings(store: CorpusStore, where: FilingFilter) -> list[dict[str, Any]
         params += [where.company, f"%{where.company}%", f"%{where.company}%"]
     limit = f"LIMIT {int(where.limit)}" if where.limit else ""
     sql = f"""
-        WITH hits AS (
-            SELECT f.id, f.name, f.path, f.kind, f.company, f.stock_code, f.year, f.industry,
-                   r.score, r.paragraphs, r.evidence_ids[1] AS evidence_id,
-                   r.evidence_probs[1] AS evidence_probability
-            FROM risks r JOIN filings f ON f.id = r.filing_id
-            WHERE {' AND '.join(clauses)}
-            ORDER BY r.score DESC, f.name {limit}
-        )
-        SELECT h.*, p.heading AS evidence_heading, p.page AS evidence_page,
-               left(p.text, {SNIPPET_CHARS}) AS evidence_snippet
-        FROM hits h LEFT JOIN paragraphs p ON p.filing_id = h.id AND p.paragraph_id = h.evidence_id
-        ORDER BY h.score DESC, h.name
+        SELECT r.score, r.paragraphs, f.name, f.company, f.stock_code, f.kind, f.year, f.industry,
+               r.evidence_page, r.evidence_heading, r.evidence_snippet,
+               r.evidence_ids[1] AS evidence_id, r.evidence_probs[1] AS evidence_probability, f.id, f.path
+        FROM risks r JOIN filings f ON f.id = r.filing_id
+        WHERE {' AND '.join(clauses)}
+        ORDER BY r.score DESC, f.name {limit}
     """
     return _rows(store, sql, params)
 

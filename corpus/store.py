@@ -24,7 +24,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from risklens.corpus.schema import DDL, PROB_COLUMNS, SCHEMA_INFO, SCHEMA_VERSION
+from risklens.corpus.schema import DDL, PROB_COLUMNS, SCHEMA_INFO, SCHEMA_VERSION, SNIPPET_CHARS
 from risklens.labels.taxonomy import LABELS, TAXONOMY_VERSION
 from risklens.scoring.profile import PROFILE_VERSION, RiskScore
 from risklens.scoring.score import ScoredFiling
@@ -131,7 +131,7 @@ class CorpusStore:
     def write_filing(self, record: FilingRecord, scored: ScoredFiling, model: ModelStamp) -> None:
         """Replace everything stored for ``record.id`` by this scoring, in one transaction."""
         paragraphs = paragraph_table(record.id, scored, none_pages=record.pages is None)
-        risks = risk_table(record.id, [*scored.profile.leaves, *scored.profile.groups])
+        risks = risk_table(record.id, [*scored.profile.leaves, *scored.profile.groups], none_pages=record.pages is None)
         with self.transaction() as con:
             for table in ("paragraphs", "risks"):
                 con.execute(f"DELETE FROM {table} WHERE filing_id = ?", [record.id])
@@ -194,8 +194,9 @@ def paragraph_table(filing_id: str, scored: ScoredFiling, *, none_pages: bool = 
     return pa.table(data)
 
 
-def risk_table(filing_id: str, items: list[RiskScore]) -> pa.Table:
+def risk_table(filing_id: str, items: list[RiskScore], *, none_pages: bool = False) -> pa.Table:
     """The ``risks`` rows of a profile's leaves and groups, as an Arrow table."""
+    top = [r.evidence[0] if r.evidence else None for r in items]
     return pa.table({
         "filing_id": pa.array([filing_id] * len(items), pa.string()),
         "kind": pa.array([r.kind for r in items], pa.string()),
@@ -211,6 +212,9 @@ def risk_table(filing_id: str, items: list[RiskScore]) -> pa.Table:
         "first_position": pa.array([r.first_position for r in items], pa.int32()),
         "evidence_ids": pa.array([[e.paragraph_id for e in r.evidence] for r in items], pa.list_(pa.string())),
         "evidence_probs": pa.array([[e.probability for e in r.evidence] for r in items], pa.list_(pa.float32())),
+        "evidence_heading": pa.array([e.heading if e else None for e in top], pa.string()),
+        "evidence_page": pa.array([None if e is None or none_pages else e.page for e in top], pa.int32()),
+        "evidence_snippet": pa.array([e.text[:SNIPPET_CHARS] if e else None for e in top], pa.string()),
     })
 
 

@@ -97,3 +97,17 @@ def test_build_command_exit_code_and_summary(tmp_path: Path, tiny_model_dir: Pat
     (tmp_path / "in" / "empty.txt").unlink()
     assert main([*args, "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["skipped"] == 2
+
+
+def test_word_filings_are_stored_with_unknown_pages(tmp_path: Path, tiny_classifier: Any) -> None:
+    from tests.filings.test_docx import word_file
+
+    path = tmp_path / "draft.docx"
+    path.write_bytes(word_file())
+    with open_store(tmp_path / "c.duckdb") as store:
+        assert build_corpus([path], store, tiny_classifier, BuildOptions(workers=0)).scored == 1
+        (reader, pages), = store.connection.execute("SELECT reader, pages FROM filings").fetchall()
+        assert (reader, pages) == ("docx", None)
+        assert store.connection.execute("SELECT DISTINCT page FROM paragraphs").fetchall() == [(None,)]
+        rows = find_filings(store, FilingFilter("entity_list_sanctions", disclosed_only=False))
+        assert rows[0]["evidence_page"] is None and rows[0]["evidence_heading"]

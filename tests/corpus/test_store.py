@@ -49,7 +49,7 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytes
     record, scored = scored_filing()
     import risklens.corpus.store as store_module
 
-    def broken_risks(*args: object) -> object:
+    def broken_risks(*args: object, **kwargs: object) -> object:
         raise RuntimeError("disk full")
 
     with open_store(tmp_path / "c.duckdb") as store:
