@@ -17,6 +17,7 @@ TARGETS: dict[str, tuple[str, str]] = {
     "ingest": ("risklens.filings.benchmark", "PDFs and page-lines files to paragraphs: pages/s, peak memory"),
     "predict": ("risklens.model.benchmark", "paragraphs/s of predict vs a plain transformers pipeline"),
     "serve": ("risklens.serving.benchmark", "load test of a real `risklens serve` on loopback"),
+    "corpus": ("risklens.corpus.benchmark", "corpus store at 10,000 filings / 1M paragraphs: query p50/p95, size; build throughput"),
 }
 
 
