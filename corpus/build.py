@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from risklens.corpus.ingest import Ingested, IngestFailure, ingest_file, read_and_hash
-from risklens.corpus.store import CorpusStore, ModelStamp
+from risklens.corpus.store import CorpusStore, FilingRecord, ModelStamp
 from risklens.filings.limits import DEFAULT_LIMITS, ParseLimits
 from risklens.scoring.profile import DocumentInfo, build_profile
 from risklens.scoring.score import ClassifierLike, ScoredFiling, classifier_inputs, model_summary
@@ -136,17 +136,11 @@ class Builder:
         self.summary.total = len(files)
         self._report()
         todo = [path for path in files if self._needs_scoring(path)]
-        buffer: list[Ingested] = []
-        for result in self._ingested(todo):
+        for result in self.results(todo):
             if isinstance(result, IngestFailure):
                 self._fail(result)
-                continue
-            buffer.append(result)
-            if sum(len(item.paragraphs) for item in buffer) >= self.options.batch_paragraphs:
-                self._score_and_write(buffer)
-                buffer = []
-        if buffer:
-            self._score_and_write(buffer)
+            else:
+                self._write(*result)
         self.summary.seconds = time.perf_counter() - start
         return self.summary
 
@@ -175,7 +169,22 @@ class Builder:
         self._report()
         return False
 
-    # ------------------------------------------------------------------ ingestion
+    # ------------------------------------------------------------------ the engine
+    def results(self, paths: Sequence[Path]) -> Iterator[IngestFailure | tuple[FilingRecord, ScoredFiling]]:
+        """Ingest and score ``paths``: the local engine (a worker pool for ingestion, this
+        process for the encoder, several filings per encoder pass). Engines override this."""
+        buffer: list[Ingested] = []
+        for result in self._ingested(paths):
+            if isinstance(result, IngestFailure):
+                yield result
+                continue
+            buffer.append(result)
+            if sum(len(item.paragraphs) for item in buffer) >= self.options.batch_paragraphs:
+                yield from score_batch(self.classifier, buffer, self.options.batch_size)
+                buffer = []
+        if buffer:
+            yield from score_batch(self.classifier, buffer, self.options.batch_size)
+
     def _ingested(self, paths: Sequence[Path]) -> Iterator[Ingested | IngestFailure]:
         """Ingest ``paths`` in the worker pool, yielding results as they complete."""
         limits = self.options.limits
@@ -209,30 +218,12 @@ class Builder:
                                                 f"{lost}: the ingestion worker died while reading it (or a file beside it)")
                         return
 
-    # ------------------------------------------------------------------ scoring
-    def _score_and_write(self, batch: list[Ingested]) -> None:
-        """One encoder pass over the paragraphs of ``batch``, then one transaction per filing."""
-        items = [p for filing in batch for p in filing.paragraphs]
-        probs = np.asarray(
-            self.classifier.predict_proba(classifier_inputs(items), self.options.batch_size), dtype=np.float64
-        ).reshape(len(items), len(self.classifier.labels))
-        model = model_summary(self.classifier.info())
-        offset = 0
-        for filing in batch:
-            n = len(filing.paragraphs)
-            rows = probs[offset : offset + n]
-            offset += n
-            record = filing.record
-            document = DocumentInfo(name=record.path, doc_id=record.id, reader=record.reader, pages=record.pages)
-            profile = build_profile(
-                filing.paragraphs, rows, self.classifier.thresholds,
-                document=document, model=model, labels=self.classifier.labels,
-            )
-            scored = ScoredFiling(list(filing.paragraphs), rows, tuple(self.classifier.labels), profile)
-            self.store.write_filing(record, scored, self.model)
-            self.summary.scored += 1
-            self.summary.paragraphs += n
-            self._report()
+    # ------------------------------------------------------------------ writing
+    def _write(self, record: FilingRecord, scored: ScoredFiling) -> None:
+        self.store.write_filing(record, scored, self.model)
+        self.summary.scored += 1
+        self.summary.paragraphs += len(scored.paragraphs)
+        self._report()
 
     def _fail(self, failure: IngestFailure) -> None:
         self.store.record_failure(failure.path, failure.stage, failure.code, failure.error, failure.content_hash)
@@ -242,6 +233,34 @@ class Builder:
     def _report(self) -> None:
         if self.progress is not None:
             self.progress(self.summary.done, self.summary.total)
+
+
+def score_batch(
+    classifier: ClassifierLike, batch: Sequence[Ingested], batch_size: int = 32
+) -> list[tuple[FilingRecord, ScoredFiling]]:
+    """One encoder pass over the paragraphs of several filings, then each filing's profile.
+
+    Sorting the windows of the whole batch by length (inside ``predict_proba``) pads less
+    than scoring filing by filing. Used by every engine, so they give the same rows.
+    """
+    items = [p for filing in batch for p in filing.paragraphs]
+    probs = np.asarray(
+        classifier.predict_proba(classifier_inputs(items), batch_size), dtype=np.float64
+    ).reshape(len(items), len(classifier.labels))
+    model = model_summary(classifier.info())
+    out: list[tuple[FilingRecord, ScoredFiling]] = []
+    offset = 0
+    for filing in batch:
+        rows = probs[offset : offset + len(filing.paragraphs)]
+        offset += len(filing.paragraphs)
+        record = filing.record
+        document = DocumentInfo(name=record.path, doc_id=record.id, reader=record.reader, pages=record.pages)
+        profile = build_profile(
+            filing.paragraphs, rows, classifier.thresholds,
+            document=document, model=model, labels=classifier.labels,
+        )
+        out.append((record, ScoredFiling(list(filing.paragraphs), rows, tuple(classifier.labels), profile)))
+    return out
 
 
 def build_corpus(

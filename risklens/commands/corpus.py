@@ -40,7 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     _db(build)
     build.add_argument("--model", type=Path, default=None, metavar="DIR",
                        help="model directory (default: $RISKLENS_MODEL, the registry default, or the shipped model)")
-    build.add_argument("--engine", choices=("local",), default="local", help="local: a worker pool on this machine")
+    build.add_argument("--engine", choices=("local", "ray"), default="local",
+                       help="local: a worker pool on this machine; ray: Ray Data (pip install 'risklens[ray]')")
+    build.add_argument("--ray-address", default=None, metavar="ADDR",
+                       help="join this Ray cluster (default $RAY_ADDRESS, else start a local instance)")
+    build.add_argument("--ray-actors", type=int, default=1, metavar="N", help="model-holding Ray actors (default 1)")
     build.add_argument("--workers", type=int, default=1, metavar="N", help="ingestion processes (default 1; 0 = in this process)")
     build.add_argument("--batch-paragraphs", type=int, default=1024, metavar="N",
                        help="paragraphs of several filings per encoder pass (default 1024)")
@@ -93,12 +97,13 @@ def _format(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from risklens.corpus.query import QueryError
+    from risklens.corpus.ray_engine import RayUnavailable
     from risklens.corpus.sources import SourceError
     from risklens.corpus.store import StoreError
 
     try:
         return int(args._corpus(args))
-    except (StoreError, QueryError, SourceError) as exc:
+    except (StoreError, QueryError, SourceError, RayUnavailable) as exc:
         print(f"risklens corpus {args.corpus_command}: {exc}", file=sys.stderr)
         return 2
 
@@ -137,6 +142,10 @@ def run_build(args: argparse.Namespace) -> int:
         return 1
     with open_store(args.db) as store:
         builder = Builder(store, classifier, options)
+        if args.engine == "ray":
+            from risklens.corpus.ray_engine import RayBuilder
+
+            builder = RayBuilder(store, classifier, model_dir, options, address=args.ray_address, actors=args.ray_actors)
         bar = None if args.no_progress else _BuildBar(lambda: builder.summary)
         builder.progress = bar
         try:
