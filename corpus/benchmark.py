@@ -6,8 +6,9 @@ Three parts, one report (JSON and Markdown):
   ``--paragraphs-per-filing`` rows (default 100, so 1,000,000 paragraph rows) of random
   probabilities, written with SQL in the real schema; then each query of ``corpus.query``
   is timed ``--repeat`` times (p50/p95), and the file size on disk is reported. No model.
-* **Build** — throughput of a real ``corpus build`` (filings/min, paragraphs/s, peak RSS):
-  either measured here (``--build PATH…``, run in a child process) or read from an earlier
+* **Build** — throughput of a real ``corpus build`` (filings/min, paragraphs/s, peak RSS
+  summed over the build's processes): measured here (``--build PATH… --engines local ray``,
+  each in a child process with a fresh database) or read from an earlier
   run's numbers (``--build-summary FILE.json`` with scored, paragraphs, seconds and
   peak_rss_mb, e.g. the JSON summary of ``corpus build --format json`` plus its RSS).
 * **Estimate** — from the measured seconds per paragraph, the time to score 50,000
@@ -19,9 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--work-dir", type=Path, default=None, help="where the synthetic database goes (default: a temp dir)")
     parser.add_argument("--build", nargs="+", default=None, metavar="PATH",
                         help="also time a real `corpus build` of these paths (shipped model)")
+    parser.add_argument("--engines", nargs="+", choices=("local", "ray"), default=["local"],
+                        help="engines --build times, one after the other (default local)")
     parser.add_argument("--build-summary", type=Path, default=None, metavar="FILE.json",
                         help="numbers of an earlier build: scored, paragraphs, seconds, peak_rss_mb")
     parser.add_argument("--out", type=Path, default=Path("reports/benchmark-corpus"),
@@ -59,8 +60,10 @@ def run(args: argparse.Namespace) -> int:
         report["store"] = store_benchmark(Path(tmp) / "synthetic.duckdb", args.filings, args.paragraphs_per_filing, args.repeat)
     build = None
     if args.build:
-        build = measure_build(args.build)
-    elif args.build_summary is not None:
+        engines = {engine: build_figures(measure_build(args.build, engine)) for engine in args.engines}
+        report["engines"] = engines
+        build = next(iter(engines.values()))
+    if args.build_summary is not None:
         build = json.loads(args.build_summary.read_text(encoding="utf-8"))
         build["source"] = str(args.build_summary)
     if build is not None:
@@ -163,16 +166,42 @@ def store_benchmark(path: Path, filings: int, per_filing: int, repeat: int) -> d
 
 
 # ---------------------------------------------------------------------- the build
-def measure_build(paths: list[str]) -> dict[str, Any]:
-    """Run ``risklens corpus build PATHS`` in a child process; its numbers and peak RSS."""
+def measure_build(paths: list[str], engine: str = "local") -> dict[str, Any]:
+    """Run ``risklens corpus build PATHS --engine ENGINE`` in a child process (a fresh
+    database); its summary, wall time and the peak RSS of the largest process."""
     with tempfile.TemporaryDirectory() as tmp:
         command = [sys.executable, "-m", "risklens", "corpus", "build", *paths, "--db", str(Path(tmp) / "b.duckdb"),
-                   "--no-progress", "--format", "json"]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-    summary = json.loads(done.stdout)
-    summary["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
-    summary["source"] = " ".join(command[1:])
+                   "--engine", engine, "--no-progress", "--format", "json"]
+        start = time.perf_counter()
+        out, err, peak = _run_watching_memory(command)
+        wall = time.perf_counter() - start
+    if not out.strip():
+        raise RuntimeError(f"the build failed: {err.strip().splitlines()[-1:]}")
+    summary = json.loads(out)
+    summary["wall_seconds"] = round(wall, 1)  # with model loading and, for Ray, starting it
+    summary["peak_rss_mb"] = round(peak / 1e6, 1)
+    summary["source"] = " ".join(["risklens", *command[3:]])
     return summary
+
+
+def _run_watching_memory(command: list[str], interval: float = 0.5) -> tuple[str, str, int]:
+    """Run ``command``; its stdout, stderr and the peak summed RSS of it and all its
+    descendants (ingestion workers, sandboxes, Ray's processes), sampled every ``interval``."""
+    import psutil
+
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = psutil.Popen(command, stdout=out, stderr=err, text=True)
+        peak = 0
+        while child.poll() is None:
+            try:
+                tree = [child, *child.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(interval)
+        out.seek(0)
+        err.seek(0)
+        return out.read(), err.read(), peak
 
 
 def build_figures(summary: dict[str, Any]) -> dict[str, Any]:
@@ -180,7 +209,8 @@ def build_figures(summary: dict[str, Any]) -> dict[str, Any]:
     seconds = float(summary["seconds"])
     scored, paragraphs = int(summary["scored"]), int(summary["paragraphs"])
     return {
-        **{k: summary[k] for k in ("scored", "paragraphs", "seconds", "peak_rss_mb", "source") if k in summary},
+        **{k: summary[k] for k in ("scored", "paragraphs", "seconds", "wall_seconds", "peak_rss_mb", "source")
+           if k in summary},
         "failed": summary.get("failed"),
         "filings_per_min": round(60 * scored / seconds, 2),
         "paragraphs_per_s": round(paragraphs / seconds, 2),
@@ -219,6 +249,14 @@ def to_markdown(report: dict[str, Any]) -> str:
             f"{build['seconds_per_paragraph']} s per paragraph, {build['paragraphs_per_filing']} paragraphs per filing; "
             f"peak RSS {build.get('peak_rss_mb', '?')} MB. Source: `{build.get('source', '?')}`.",
         ]
+        if len(report.get("engines", {})) > 1:
+            lines += ["", "| engine | filings | paragraphs | build s | wall s (with start-up) | filings/min | paragraphs/s | peak RSS MB |",
+                      "|---|---|---|---|---|---|---|---|"]
+            lines += [
+                f"| {name} | {e['scored']} | {e['paragraphs']} | {e['seconds']} | {e.get('wall_seconds', '?')} | "
+                f"{e['filings_per_min']} | {e['paragraphs_per_s']} | {e.get('peak_rss_mb', '?')} |"
+                for name, e in report["engines"].items()
+            ]
         est = report["estimate"]
         lines += [
             "", f"## Estimate for {est['filings']:,} filings", "",

@@ -129,6 +129,8 @@ class Builder:
         self.model = model_stamp(classifier)
         self.summary = BuildSummary()
         self._seen: dict[str, str] = {}  # content hash -> first path in this run
+        self._copies: list[tuple[str, str]] = []  # (path, content hash) of later copies in this run
+        self._failed: dict[str, IngestFailure] = {}  # content hash -> why its first copy failed
 
     def run(self, files: Sequence[Path]) -> BuildSummary:
         """Score ``files`` into the store; returns the summary (failures do not raise)."""
@@ -141,6 +143,7 @@ class Builder:
                 self._fail(result)
             else:
                 self._write(*result)
+        self._settle_copies()
         self.summary.seconds = time.perf_counter() - start
         return self.summary
 
@@ -153,10 +156,8 @@ class Builder:
         digest = read[1]
         key = str(path)
         first = self._seen.setdefault(digest, key)
-        if first != key:  # same bytes earlier in this run
-            self.store.record_duplicate(key, digest)
-            self.summary.duplicates += 1
-            self._report()
+        if first != key:  # same bytes earlier in this run: settled once the first is done
+            self._copies.append((key, digest))
             return False
         stored = self.store.stored(digest)
         if stored is None or self.options.rescore or stored.model != self.model:
@@ -225,7 +226,23 @@ class Builder:
         self.summary.paragraphs += len(scored.paragraphs)
         self._report()
 
+    def _settle_copies(self) -> None:
+        """A later copy of a content is a duplicate when the content is stored, else it
+        failed like the first copy (five empty files are five failures, not four duplicates)."""
+        for path, digest in self._copies:
+            first = self._failed.get(digest)
+            if first is not None or self.store.stored(digest) is None:
+                code = first.code if first else "not_scored"
+                error = f"{path}: same content as {self._seen[digest]}, which could not be scored ({code})"
+                self._fail(IngestFailure(path, first.stage if first else "ingest", code, error, digest))
+                continue
+            self.store.record_duplicate(path, digest)
+            self.summary.duplicates += 1
+            self._report()
+
     def _fail(self, failure: IngestFailure) -> None:
+        if failure.content_hash is not None:
+            self._failed.setdefault(failure.content_hash, failure)
         self.store.record_failure(failure.path, failure.stage, failure.code, failure.error, failure.content_hash)
         self.summary.failures.append(Failure(failure.path, failure.stage, failure.code, failure.error))
         self._report()

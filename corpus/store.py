@@ -158,6 +158,7 @@ class CorpusStore:
         """Remember why ``path`` could not be scored (replacing an earlier failure of it)."""
         with self.transaction() as con:
             con.execute("DELETE FROM failures WHERE path = ?", [path])
+            con.execute("DELETE FROM duplicates WHERE path = ?", [path])
             con.execute(
                 "INSERT INTO failures VALUES (?, ?, ?, ?, ?, ?)",
                 [path, content_hash, stage, code, error, _now()],

@@ -26,12 +26,14 @@ def bad_input_folder(root: Path) -> tuple[list[Path], dict[str, str]]:
     (root / "annual.md").write_text(ANNUAL_REPORT, encoding="utf-8")
     good.append(root / "annual.md")
     (root / "empty.pdf").write_bytes(b"")
+    (root / "empty_too.pdf").write_bytes(b"")  # same (empty) content: a failure, not a duplicate
     (root / "corrupt.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\nthis is not a PDF body\n")
     (root / "minutes.txt").write_text(NO_RISK_SECTION, encoding="utf-8")
     (root / "garbage.txt").write_bytes(bytes(range(256)) * 40)  # decodes to nothing readable
     (root / "zz_copy_of_good.md").write_bytes(good[0].read_bytes())
     expected = {
         "empty.pdf": "empty_file",
+        "empty_too.pdf": "empty_file",
         "corrupt.pdf": "corrupt_pdf",
         "minutes.txt": "no_risk_section",
         "garbage.txt": "unsupported_format",
