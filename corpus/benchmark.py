@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         build = next(iter(engines.values()))
     if args.build_summary is not None:
         build = json.loads(args.build_summary.read_text(encoding="utf-8"))
-        build["source"] = str(args.build_summary)
+        build.setdefault("source", str(args.build_summary))
     if build is not None:
         report["build"] = build_figures(build)
         report["estimate"] = estimate(report["build"])
@@ -225,7 +225,9 @@ def estimate(build: dict[str, Any], filings: int = ESTIMATE_FILINGS) -> dict[str
     return {
         "filings": filings,
         "assumption": ("encoder-bound: each worker is a 2-core node like this one with the measured seconds per "
-                       "paragraph; ingestion overlaps the encoder; the writer keeps up (a filing's write takes ms)"),
+                       "paragraph; ingestion overlaps the encoder; the single writer is assumed to keep up "
+                       f"(not measured; at {ESTIMATE_WORKERS[-1]} workers it must store about "
+                       f"{filings / (total / ESTIMATE_WORKERS[-1]):.0f} filings/s)"),
         "hours": {str(w): round(total / w / 3600, 2) for w in ESTIMATE_WORKERS},
     }
 
@@ -247,7 +249,7 @@ def to_markdown(report: dict[str, Any]) -> str:
             f"{build['scored']} filings, {build['paragraphs']:,} risk paragraphs in {build['seconds']} s: "
             f"**{build['filings_per_min']} filings/min, {build['paragraphs_per_s']} paragraphs/s**, "
             f"{build['seconds_per_paragraph']} s per paragraph, {build['paragraphs_per_filing']} paragraphs per filing; "
-            f"peak RSS {build.get('peak_rss_mb', '?')} MB. Source: `{build.get('source', '?')}`.",
+            f"peak RSS {build.get('peak_rss_mb', '?')} MB. Source: {build.get('source', '?')}.",
         ]
         if len(report.get("engines", {})) > 1:
             lines += ["", "| engine | filings | paragraphs | build s | wall s (with start-up) | filings/min | paragraphs/s | peak RSS MB |",
