@@ -252,7 +252,10 @@ def to_markdown(report: dict[str, Any]) -> str:
             f"peak RSS {build.get('peak_rss_mb', '?')} MB. Source: {build.get('source', '?')}.",
         ]
         if len(report.get("engines", {})) > 1:
-            lines += ["", "| engine | filings | paragraphs | build s | wall s (with start-up) | filings/min | paragraphs/s | peak RSS MB |",
+            first = next(iter(report["engines"].values()))
+            lines += ["", f"Engines on the same files, one after the other (`{first.get('source', '?')}`, then `--engine` "
+                      "changed): peak RSS summed over each build's process tree.",
+                      "", "| engine | filings | paragraphs | build s | wall s (with start-up) | filings/min | paragraphs/s | peak RSS MB |",
                       "|---|---|---|---|---|---|---|---|"]
             lines += [
                 f"| {name} | {e['scored']} | {e['paragraphs']} | {e['seconds']} | {e.get('wall_seconds', '?')} | "
