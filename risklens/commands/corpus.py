@@ -132,8 +132,12 @@ def run_build(args: argparse.Namespace) -> int:
     from risklens.corpus.store import open_store
     from risklens.scoring.batch import load_classifier
 
-    options = BuildOptions(workers=args.workers, batch_paragraphs=args.batch_paragraphs,
-                           batch_size=args.batch_size, rescore=args.rescore)
+    try:
+        options = BuildOptions(workers=args.workers, batch_paragraphs=args.batch_paragraphs,
+                               batch_size=args.batch_size, rescore=args.rescore)
+    except ValueError as exc:
+        print(f"risklens corpus build: {exc}", file=sys.stderr)
+        return 2
     files = expand_sources(args.paths)
     try:
         classifier, model_dir = load_classifier(args.model)
