@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "serve": "serve",
     "retrain": "retrain",
     "models": "models",
+    "corpus": "corpus",
 }
 
 

@@ -1,6 +1,6 @@
 """Pick a reader by content (not by file extension) and return the raw page lines.
 
-Order of the checks: empty → PDF signature → other binary containers → text decoding
+Order of the checks: empty → PDF signature → Word .docx (a ZIP with word/document.xml) → other binary containers → text decoding
 (UTF-8, else GB18030) → binary junk that happened to decode → page-lines JSON →
 page-marked Markdown → plain text.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from risklens.filings.errors import EmptyFile, UnsupportedFormat
 from risklens.filings.limits import DEFAULT_LIMITS, ParseLimits
+from risklens.filings.readers.docx import looks_like_docx, read_docx
 from risklens.filings.readers.markdown import looks_like_markdown, read_markdown
 from risklens.filings.readers.page_lines import looks_like_page_lines, read_page_lines
 from risklens.filings.readers.pdf import looks_like_pdf, read_pdf
@@ -20,7 +21,7 @@ __all__ = ["RawDocument", "RawLine", "read_raw"]
 
 # Signatures of containers users sometimes hand us by mistake, with what to do instead.
 _KNOWN_BINARY: tuple[tuple[bytes, str], ...] = (
-    (b"PK\x03\x04", "a ZIP container (Word .docx or an archive); export the filing as PDF"),
+    (b"PK\x03\x04", "a ZIP container but not a Word .docx; unpack it first"),
     (b"\xd0\xcf\x11\xe0", "an old Office document (.doc/.xls); export the filing as PDF"),
     (b"\x89PNG", "a PNG image; a scanned page needs OCR first"),
     (b"\xff\xd8\xff", "a JPEG image; a scanned page needs OCR first"),
@@ -45,6 +46,8 @@ def read_raw(data: bytes, name: str, limits: ParseLimits = DEFAULT_LIMITS) -> Ra
         raise EmptyFile(name, "is empty; expected a PDF or the text of a filing")
     if looks_like_pdf(data):
         return run_limited(read_pdf, data, name, limits, name=name, limits=limits)
+    if looks_like_docx(data):
+        return run_limited(read_docx, data, name, limits, name=name, limits=limits)
     for signature, what in _KNOWN_BINARY:
         if data.startswith(signature):
             raise UnsupportedFormat(name, f"is {what}")

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 LineKind = Literal["text", "table", "header", "footer"]
-ReaderName = Literal["pdf", "text", "page_lines", "markdown"]
+ReaderName = Literal["pdf", "text", "page_lines", "markdown", "docx"]
 
 
 class RawLine(NamedTuple):
-    """One extracted line; ``page`` is the page number as the source labels it (1-based).
+    """One extracted line; ``page`` is the page number as the source labels it (1-based;
+    0 = unknown, for formats without pages such as Word).
 
     A NamedTuple, not a dataclass: readers create one per line, 100,000 for a big file.
     """

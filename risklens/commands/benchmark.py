@@ -17,6 +17,7 @@ TARGETS: dict[str, tuple[str, str]] = {
     "ingest": ("risklens.commands.benchmark_ingest", "PDFs and page-lines files to paragraphs: pages/s, peak memory"),
     "predict": ("risklens.commands.benchmark_predict", "paragraphs/s of predict vs a plain transformers pipeline"),
     "serve": ("risklens.commands.benchmark_serve", "load test of a real `risklens serve` on loopback"),
+    "corpus": ("risklens.commands.benchmark_corpus", "corpus store at 10,000 filings / 1M paragraphs: query p50/p95, size; build throughput"),
 }
 
 

@@ -13,6 +13,16 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from risklens.model.classifier import Precision, RiskClassifier
+    from risklens.model.registry import ResolvedModel
+
+
+def choose_model(command: str, explicit: Path | None) -> ResolvedModel:
+    """Resolve by the one rule and print ``risklens COMMAND: model PATH (ORIGIN)`` on stderr."""
+    from risklens.model.registry import resolve_model
+
+    model = resolve_model(explicit)
+    print(f"risklens {command}: {model.describe()}", file=sys.stderr)
+    return model
 
 
 def load_chosen_model(
@@ -24,8 +34,6 @@ def load_chosen_model(
     message the command prints as its one error line.
     """
     from risklens.model.classifier import RiskClassifier
-    from risklens.model.registry import resolve_model
 
-    model = resolve_model(explicit)
-    print(f"risklens {command}: {model.describe()}", file=sys.stderr)
+    model = choose_model(command, explicit)
     return RiskClassifier.from_pretrained(model.path, precision=precision, num_threads=num_threads)

@@ -1,0 +1,44 @@
+"""``risklens benchmark corpus``: flags, the report files and the printed table.
+
+The measuring is ``risklens.corpus.benchmark.corpus_benchmark``; this module only parses,
+writes ``--out``.json/.md and prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--filings", type=int, default=10_000, help="synthetic filings (default 10,000)")
+    parser.add_argument("--paragraphs-per-filing", type=int, default=100, help="paragraph rows per filing (default 100)")
+    parser.add_argument("--repeat", type=int, default=20, help="timed runs per query (default 20)")
+    parser.add_argument("--work-dir", type=Path, default=None, help="where the synthetic database goes (default: a temp dir)")
+    parser.add_argument("--build", nargs="+", default=None, metavar="PATH",
+                        help="also time a real `corpus build` of these paths (shipped model)")
+    parser.add_argument("--engines", nargs="+", choices=("local", "ray"), default=["local"],
+                        help="engines --build times, one after the other (default local)")
+    parser.add_argument("--build-summary", type=Path, default=None, metavar="FILE.json",
+                        help="numbers of an earlier build: scored, paragraphs, seconds, peak_rss_mb")
+    parser.add_argument("--out", type=Path, default=Path("reports/benchmark-corpus"),
+                        help="report path without extension (default reports/benchmark-corpus)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from risklens.corpus.benchmark import corpus_benchmark, to_markdown
+
+    report = corpus_benchmark(
+        args.filings, args.paragraphs_per_filing, args.repeat, args.work_dir,
+        build_paths=args.build, engines=tuple(args.engines), build_summary=args.build_summary,
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    json_path = args.out.with_name(args.out.name + ".json")
+    md_path = args.out.with_name(args.out.name + ".md")
+    json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    md_path.write_text(to_markdown(report), "utf-8")
+    print(to_markdown(report))
+    print(f"risklens benchmark corpus: wrote {json_path} and {md_path}", file=sys.stderr)
+    return 0

@@ -1,0 +1,83 @@
+"""The Word reader: a .docx built here with python-docx, read with the common contract."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+
+from risklens.filings import UnsupportedFormat, extract_paragraphs, load_document
+from risklens.filings.errors import DecompressionLimit
+from risklens.filings.limits import ParseLimits
+from risklens.filings.readers.docx import UNKNOWN_PAGE, looks_like_docx, split_run_on
+
+RISK_1 = "公司主要原材料为铜材和特种塑料，其价格受大宗商品市场影响波动较大，若采购价格持续上涨，公司毛利率将下降。"
+RISK_2 = "公司被列入实体清单后，部分进口芯片的采购受到限制，若限制范围扩大，公司产品交付可能延迟。"
+
+
+def word_file(*, run_on: bool = False) -> bytes:
+    """A made-up prospectus chapter as .docx (headings as Word headings, one table)."""
+    document = docx.Document()
+    document.add_paragraph("远山精密制造股份有限公司 招股说明书")
+    if run_on:  # a whole chapter in one Word paragraph, as converted filings often are
+        document.add_paragraph(
+            "第三节 发行人基本情况" + "公司主营业务为精密零部件的制造。" * 16
+            + "第四节 风险因素一、经营风险（一）原材料价格波动的风险" + RISK_1
+            + "（二）被列入实体清单的风险" + RISK_2
+        )
+        document.add_paragraph("第五节 业务与技术")
+    else:
+        document.add_heading("第四节 风险因素", level=1)
+        document.add_heading("一、经营风险", level=2)
+        document.add_heading("（一）原材料价格波动的风险", level=3)
+        document.add_paragraph(RISK_1)
+        table = document.add_table(rows=2, cols=2)
+        for r, cells in enumerate([("项目", "金额"), ("铜材", "1,200万元")]):
+            for c, text in enumerate(cells):
+                table.cell(r, c).text = text
+        document.add_heading("（二）被列入实体清单的风险", level=3)
+        document.add_paragraph(RISK_2)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_docx_paragraphs_headings_and_unknown_pages(tmp_path: Path) -> None:
+    path = tmp_path / "draft.docx"
+    path.write_bytes(word_file())
+    doc = load_document(path)
+    assert doc.reader == "docx"
+    assert doc.pages == 0  # Word has no pages: unknown, not a guess
+    paragraphs = extract_paragraphs(doc, "risk")
+    assert [p.text for p in paragraphs] == [RISK_1, RISK_2]
+    assert paragraphs[0].heading == "第四节 风险因素 / 一、经营风险 / （一）原材料价格波动的风险"
+    assert {p.section for p in paragraphs} == {"risk_factors"}
+    assert {p.page for p in paragraphs} == {UNKNOWN_PAGE}
+    assert all(doc.text[p.start : p.end] == p.text for p in paragraphs)
+    assert any(doc.block_text(b) == "项目|金额" and b.kind == "table" for b in doc.blocks)
+
+
+def test_a_chapter_in_one_word_paragraph_is_split_at_its_numbered_headings() -> None:
+    doc = load_document(word_file(run_on=True), name="run-on.docx")
+    paragraphs = extract_paragraphs(doc, "risk")
+    assert [p.text for p in paragraphs] == [RISK_1, RISK_2]
+    assert paragraphs[1].heading.endswith("（二）被列入实体清单的风险")
+    assert split_run_on("短段落。1、不拆") == ["短段落。1、不拆"]  # short paragraphs stay whole
+
+
+def test_a_zip_that_is_not_word_and_a_word_zip_bomb(tmp_path: Path) -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("notes.txt", "hello")
+    assert not looks_like_docx(archive.getvalue())
+    with pytest.raises(UnsupportedFormat, match="ZIP container but not a Word"):
+        load_document(archive.getvalue(), name="archive.zip")
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"<w:document/>" + b" " * (3 * 1024 * 1024))
+    limits = ParseLimits(max_stream_bytes=1024 * 1024, sandbox=False)
+    with pytest.raises(DecompressionLimit, match="inflate to"):
+        load_document(bomb.getvalue(), name="bomb.docx", limits=limits)
