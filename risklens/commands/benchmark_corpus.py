@@ -7,8 +7,6 @@ writes ``--out``.json/.md and prints.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
 
@@ -28,17 +26,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from risklens.commands.report_files import write_report
     from risklens.corpus.benchmark import corpus_benchmark, to_markdown
 
     report = corpus_benchmark(
         args.filings, args.paragraphs_per_filing, args.repeat, args.work_dir,
         build_paths=args.build, engines=tuple(args.engines), build_summary=args.build_summary,
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    json_path = args.out.with_name(args.out.name + ".json")
-    md_path = args.out.with_name(args.out.name + ".md")
-    json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    md_path.write_text(to_markdown(report), "utf-8")
-    print(to_markdown(report))
-    print(f"risklens benchmark corpus: wrote {json_path} and {md_path}", file=sys.stderr)
+    write_report("corpus", args.out, report, to_markdown(report))
     return 0

@@ -8,7 +8,6 @@ process); this module picks the model and the paragraphs, writes ``OUT.json`` an
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -28,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from risklens.commands.report_files import write_report
     from risklens.model.benchmark import benchmark, read_records, to_markdown
     from risklens.model.registry import resolve_model
 
@@ -42,13 +42,7 @@ def run(args: argparse.Namespace) -> int:
     model_dir = model.path
     report = benchmark(model_dir, records, variants=args.variants, batch_size=args.batch_size, threads=args.threads)
     report["data"] = str(args.data)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    json_path = args.out.with_name(args.out.name + ".json")
-    md_path = args.out.with_name(args.out.name + ".md")
-    json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    md_path.write_text(to_markdown(report), "utf-8")
-    print(to_markdown(report))
-    print(f"risklens benchmark predict: wrote {json_path} and {md_path}", file=sys.stderr)
+    write_report("predict", args.out, report, to_markdown(report))
     return 0
 
 

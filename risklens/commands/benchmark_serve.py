@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from risklens.commands.report_files import write_report
+
 NAME = "risklens benchmark serve"
 
 
@@ -133,13 +135,7 @@ def _paragraph_pool(args: argparse.Namespace) -> tuple[list[dict[str, str]], int
 
 
 def _write(report: dict[str, Any], out: Path, max_rss_gb: float) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    json_path = out.with_name(out.name + ".json")
-    md_path = out.with_name(out.name + ".md")
-    json_path.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    md_path.write_text(markdown(report, max_rss_gb), encoding="utf-8")
-    print(markdown(report, max_rss_gb))
-    print(f"{NAME}: wrote {json_path} and {md_path}", file=sys.stderr)
+    write_report("serve", out, report, markdown(report, max_rss_gb), indent=1)
 
 
 def run(args: argparse.Namespace) -> int:
