@@ -109,9 +109,12 @@ class _Worker:
     """One worker process and the parent's ends of its pipes."""
 
     def __init__(self, limits: ParseLimits) -> None:
+        # The caller's import path, as multiprocessing's spawn passes it: a notebook or a test
+        # that put risklens on sys.path by hand gets a worker that finds it too.
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
         self.process = subprocess.Popen(
             [sys.executable, "-c", _WORKER_CODE, str(limits.memory_bytes), str(limits.cpu_seconds)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, env=env,
         )
 
     def call(self, function: Callable[..., T], args: tuple[Any, ...], name: str, limits: ParseLimits) -> T:
