@@ -118,7 +118,7 @@ def company_name(head: str) -> str | None:
     is not a sponsor, auditor or lawyer; a 股份有限公司 before any other 有限公司.
 
     Line starts include a 《title》 (《XX股份有限公司公开发行…》) and a 释义 list (…、公司指XX).
-    A cover's short name glued before the full name ("股票简称：东港股份东港安全印刷股份有限公司")
+    A cover's short name glued before the full name ("股票简称：星河科技星河智能科技股份有限公司")
     is cut off, and so are 释义 glue ("本公司指…") and "关于…" of inquiry responses.
     """
     candidates: list[str] = []

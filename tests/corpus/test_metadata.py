@@ -42,6 +42,6 @@ def test_other_kinds_and_fallbacks() -> None:
 
 def test_industry_only_from_the_csrc_statement() -> None:
     assert industry_code("根据《国民经济行业分类》（GB/T4754-2017），公司属于C3985电子专用材料制造。") is None
-    text = "按照中国证券监督管理委员会颁布的《上市公司行业分类指引》，公司所处行业属于照明器具制造业（行业代码：C7630）。"
+    text = "依据证监会《上市公司行业分类指引》，本公司归属于照明器具制造业，行业代码为C7630。"
     assert industry_code(text) == "C76"
     assert industry_code("行业分类|通用设备制造业（C34）|在其他交易场所") == "C34"
