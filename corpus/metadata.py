@@ -137,7 +137,7 @@ def company_name(head: str) -> str | None:
 
 
 def _cut_short_name(candidate: str) -> str:
-    # "东港股份东港安全印刷股份有限公司": the short name, then the full name repeating its start
+    # "星河科技星河智能科技股份有限公司": the short name, then the full name repeating its start
     for length in range(2, 7):
         rest = candidate[length:]
         if rest[:2] == candidate[:2] and len(rest) >= 6:
