@@ -35,6 +35,7 @@ class FilingFilter:
     min_score: float = 0.0
     disclosed_only: bool = True
     limit: int | None = None
+    offset: int = 0
 
     def __post_init__(self) -> None:
         check_leaf(self.leaf)
@@ -80,7 +81,7 @@ def find_filings(store: CorpusStore, where: FilingFilter) -> list[dict[str, Any]
     if where.company is not None:
         clauses.append("(f.stock_code = ? OR f.company LIKE ? OR f.name LIKE ?)")
         params += [where.company, f"%{where.company}%", f"%{where.company}%"]
-    limit = f"LIMIT {int(where.limit)}" if where.limit else ""
+    limit = f"LIMIT {int(where.limit)} OFFSET {max(0, int(where.offset))}" if where.limit else ""
     sql = f"""
         SELECT r.score, r.paragraphs, f.name, f.company, f.stock_code, f.kind, f.year, f.industry,
                r.evidence_page, r.evidence_heading, r.evidence_snippet,

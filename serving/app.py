@@ -20,6 +20,7 @@ from fastapi import FastAPI
 
 from risklens.serving import errors
 from risklens.serving.accesslog import AccessLogMiddleware
+from risklens.serving.corpus_routes import corpus
 from risklens.serving.events import event, load_and_log
 from risklens.serving.guards import BodyLimitMiddleware, BodyTimeoutMiddleware, TokenFirstMiddleware
 from risklens.serving.limits import (
@@ -109,4 +110,5 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.add_middleware(AccessLogMiddleware)  # added last = outermost: logs 401s and 413s too
     app.include_router(health)
     app.include_router(v1)
+    app.include_router(corpus)
     return app

@@ -55,6 +55,7 @@ _DESCRIPTIONS = {
     400: "malformed JSON or multipart body",
     401: "missing or wrong bearer token (when the server has RISKLENS_API_TOKEN)",
     403: "route not enabled on this server",
+    404: "(corpus_disabled) the server was started without --db",
     408: "the request body stalled (body_timeout)",
     413: "over a limit: body 25 MB, 512 paragraphs, 20,000 characters a paragraph, 1,000 PDF pages, "
     "more text than the timeout allows at the measured speed (too_costly), a PDF too complex to read",

@@ -55,6 +55,7 @@ class ServerSettings:
     token: str | None = None  # RISKLENS_API_TOKEN; None = no auth on /v1
     allow_feedback: bool = False  # accept POST /v1/feedback without a token
     store: Path | None = None  # label store for feedback (None = $RISKLENS_STORE or default)
+    db: Path | None = None  # corpus database for /v1/corpus (read-only; None = routes answer 404)
     batch_size: int = 32
     timeout_s: float = REQUEST_TIMEOUT_S
     max_body_bytes: int = MAX_BODY_BYTES

@@ -29,6 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="seconds before a request answers 504 (default 60)")
     parser.add_argument("--workers", type=int, default=2, metavar="N", help="worker threads for inference and ingestion (default 2)")
     parser.add_argument("--batch-size", type=int, default=32, metavar="N", help="paragraph windows per encoder batch")
+    parser.add_argument("--db", type=Path, default=None, metavar="FILE",
+                        help="a corpus database (risklens corpus build) to serve read-only under /v1/corpus")
     parser.add_argument("--queue", type=int, default=32, metavar="N",
                         help="requests admitted at once, running or waiting; more get 503 overloaded (default 32)")
     parser.add_argument("--header-timeout", type=float, default=10.0, metavar="SECONDS",
@@ -58,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         batch_size=args.batch_size,
         queue=args.queue,
+        db=args.db,
         header_timeout_s=args.header_timeout,
         body_timeout_s=args.body_timeout,
         max_connections=args.max_connections,
@@ -66,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
         model = settings.resolver(settings.model)
     except (FileNotFoundError, ValueError) as exc:
         print(f"risklens serve: {exc}", file=sys.stderr)
+        return 1
+    if args.db is not None and not args.db.is_file():
+        print(f"risklens serve: {args.db}: no corpus database there; build one with "
+              f"`risklens corpus build PATH… --db {args.db}`.", file=sys.stderr)
         return 1
     problem = port_problem(args.host, args.port)
     if problem:

@@ -1,0 +1,95 @@
+"""``/v1/corpus``: the stored filings of ``risklens serve --db FILE``, read-only.
+
+Same auth, limits and error envelope as the other ``/v1`` routes. Each request opens the
+database read-only in a worker (DuckDB shares one instance per process, so this is cheap)
+and closes it again, so a ``risklens corpus build`` of another file never blocks the server.
+Without ``--db`` every route answers 404 ``corpus_disabled``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from risklens.corpus.query import (
+    FilingFilter,
+    QueryError,
+    disclosure_stats,
+    filing_profile,
+    find_filings,
+)
+from risklens.corpus.store import CorpusStore, StoreError, open_store
+from risklens.serving.auth import require_token, state_of
+from risklens.serving.errors import ApiError, without_paths
+from risklens.serving.jobs import run_job
+from risklens.serving.routes import errors
+
+T = TypeVar("T")
+MAX_PAGE = 500
+
+corpus = APIRouter(prefix="/v1/corpus", tags=["corpus"], dependencies=[Depends(require_token)])
+
+
+async def _query(request: Request, question: Callable[[CorpusStore], T]) -> T:
+    """``question(store)`` on the read-only database, in the worker pool."""
+    state = state_of(request)
+    db = state.settings.db
+    if db is None:
+        raise ApiError(404, "corpus_disabled", "this server has no corpus; start it with `risklens serve --db FILE`.")
+
+    def job(_deadline: object) -> T:
+        try:
+            with open_store(db, read_only=True) as store:
+                return question(store)
+        except QueryError as exc:
+            raise ApiError(422, "invalid_query", str(exc)) from None
+        except StoreError as exc:
+            raise ApiError(503, "store_unavailable", f"the corpus database cannot be read ({without_paths(str(exc))}).") from None
+
+    return await run_job(state, job)
+
+
+@corpus.get("/filings", summary="stored filings that disclose a leaf, best score first",
+            responses=errors(401, 404, 422, 503, 504))
+async def corpus_filings(
+    request: Request,
+    leaf: Annotated[str, Query(min_length=1, max_length=60, description="a leaf id of the taxonomy")],
+    kind: Annotated[str | None, Query(max_length=40, description="prospectus, refinancing_prospectus, annual_report, inquiry_response")] = None,
+    since: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    until: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    industry: Annotated[str | None, Query(max_length=10, description="CSRC code or its prefix, e.g. C39")] = None,
+    company: Annotated[str | None, Query(max_length=100, description="name (part) or stock code")] = None,
+    min_score: Annotated[float, Query(ge=0, le=100)] = 0.0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """`risklens corpus query` over HTTP, one page at a time (`next_offset` is null on the last)."""
+    def question(store: CorpusStore) -> list[dict[str, Any]]:
+        where = FilingFilter(leaf, kind=kind, since=since, until=until, industry=industry, company=company,
+                             min_score=min_score, limit=limit + 1, offset=offset)
+        return find_filings(store, where)
+
+    rows = await _query(request, question)
+    more = len(rows) > limit
+    return {"filings": rows[:limit], "limit": limit, "offset": offset, "next_offset": offset + limit if more else None}
+
+
+@corpus.get("/filings/{filing}", summary="one stored profile, without re-scoring",
+            responses=errors(401, 404, 422, 503, 504))
+async def corpus_filing(
+    request: Request,
+    filing: Annotated[str, Path(min_length=1, max_length=300, description="the filing's id (or a unique prefix) or file name")],
+) -> dict[str, Any]:
+    """`risklens corpus show` over HTTP."""
+    return await _query(request, lambda store: filing_profile(store, filing))
+
+
+@corpus.get("/stats", summary="share of filings disclosing each leaf, overall or by year, kind or industry",
+            responses=errors(401, 404, 422, 503, 504))
+async def corpus_stats(
+    request: Request, by: Literal["year", "kind", "industry"] | None = None
+) -> dict[str, Any]:
+    """`risklens corpus stats` over HTTP: per leaf (and bucket), filings, disclosing and share."""
+    return {"by": by, "rows": await _query(request, lambda store: disclosure_stats(store, by))}
