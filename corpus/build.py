@@ -42,7 +42,7 @@ class BuildOptions:
 
     workers: int = 1
     """Ingestion processes; 0 ingests in this process (tests, debugging)."""
-    batch_paragraphs: int = 1024
+    batch_paragraphs: int = 256
     """Paragraphs gathered from several filings before one encoder pass."""
     batch_size: int = 32
     """Windows per encoder batch."""

@@ -219,6 +219,10 @@ def risk_table(filing_id: str, items: list[RiskScore], *, none_pages: bool = Fal
     })
 
 
+DUCKDB_MEMORY = "512MB"
+"""DuckDB's memory limit per connection (it spills to disk beyond it)."""
+
+
 def open_store(path: Path | str = DEFAULT_DB, *, read_only: bool = False) -> CorpusStore:
     """Open (read-write: create) the corpus database at ``path``.
 
@@ -231,7 +235,9 @@ def open_store(path: Path | str = DEFAULT_DB, *, read_only: bool = False) -> Cor
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        # DuckDB's buffer pool may grow to 80% of the machine's memory by default; a build
+        # beside the encoder must stay within its own budget (peak RSS <= 2.5 GB in all).
+        con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": DUCKDB_MEMORY})
     except duckdb.Error as exc:
         raise StoreError(f"{path}: cannot open the corpus database ({str(exc).splitlines()[0]}); "
                          "is another `risklens corpus build` writing to it?") from None

@@ -25,6 +25,7 @@ from risklens.serving.auth import require_token, state_of
 from risklens.serving.errors import ApiError, without_paths
 from risklens.serving.jobs import run_job
 from risklens.serving.routes import errors
+from risklens.serving.schemas import CorpusFilingsPage, CorpusProfile, CorpusStats
 
 T = TypeVar("T")
 MAX_PAGE = 500
@@ -51,7 +52,7 @@ async def _query(request: Request, question: Callable[[CorpusStore], T]) -> T:
     return await run_job(state, job)
 
 
-@corpus.get("/filings", summary="stored filings that disclose a leaf, best score first",
+@corpus.get("/filings", response_model=CorpusFilingsPage, summary="stored filings that disclose a leaf, best score first",
             responses=errors(401, 404, 422, 503, 504))
 async def corpus_filings(
     request: Request,
@@ -76,7 +77,7 @@ async def corpus_filings(
     return {"filings": rows[:limit], "limit": limit, "offset": offset, "next_offset": offset + limit if more else None}
 
 
-@corpus.get("/filings/{filing}", summary="one stored profile, without re-scoring",
+@corpus.get("/filings/{filing}", response_model=CorpusProfile, summary="one stored profile, without re-scoring",
             responses=errors(401, 404, 422, 503, 504))
 async def corpus_filing(
     request: Request,
@@ -86,7 +87,7 @@ async def corpus_filing(
     return await _query(request, lambda store: filing_profile(store, filing))
 
 
-@corpus.get("/stats", summary="share of filings disclosing each leaf, overall or by year, kind or industry",
+@corpus.get("/stats", response_model=CorpusStats, summary="share of filings disclosing each leaf, overall or by year, kind or industry",
             responses=errors(401, 404, 422, 503, 504))
 async def corpus_stats(
     request: Request, by: Literal["year", "kind", "industry"] | None = None

@@ -9,7 +9,7 @@ comparisons have no model here: their response models are scoring's own dataclas
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -234,4 +234,67 @@ class ReadyResponse(BaseModel):
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"ready": True, "model": EXAMPLE_MODEL}, {"ready": False, "reason": "model is loading"}]}
+    )
+
+
+# ------------------------------------------------------------------- corpus
+_EXAMPLE_ROW: dict[str, Any] = {
+    "score": 94.3, "paragraphs": 6, "name": "xinghe-prospectus.pdf", "company": "星河智能科技股份有限公司",
+    "stock_code": "688999", "kind": "prospectus", "year": 2023, "industry": "C39", "evidence_page": 7,
+    "evidence_heading": "重大事项提示 / （一）被列入出口管制清单的风险", "evidence_snippet": "公司于报告期内被列入出口管制实体名单…",
+    "evidence_id": "3f2a9c0d1b7e5a44-0003", "evidence_probability": 0.9998, "id": "3f2a9c0d1b7e5a44",
+    "path": "filings/xinghe-prospectus.pdf",
+}
+
+
+class CorpusFilingsPage(BaseModel):
+    """One page of ``risklens corpus query``: stored filings, best score first."""
+
+    filings: list[dict[str, Any]] = Field(description="score, company, kind, year, industry and the top evidence of each")
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="the offset of the next page; null on the last")
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"filings": [_EXAMPLE_ROW], "limit": 50, "offset": 0, "next_offset": None}]}
+    )
+
+
+class CorpusProfile(BaseModel):
+    """A stored profile (``risklens corpus show``): the filing's facts, leaf and group scores with evidence."""
+
+    filing: dict[str, Any]
+    leaves: list[dict[str, Any]]
+    groups: list[dict[str, Any]]
+    sections: dict[str, int]
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "filing": {"id": "3f2a9c0d1b7e5a44", "name": "xinghe-prospectus.pdf", "kind": "prospectus", "year": 2023},
+                    "leaves": [{"kind": "leaf", "risk": "entity_list_sanctions", "rank": 1, "score": 94.3, "disclosed": True,
+                                "paragraphs": 6, "evidence": [{"paragraph_id": "3f2a9c0d1b7e5a44-0003", "page": 7,
+                                                               "probability": 0.9998}]}],
+                    "groups": [{"kind": "group", "risk": "international", "rank": 1, "score": 94.3}],
+                    "sections": {"major_matters": 4, "risk_factors": 30},
+                }
+            ]
+        }
+    )
+
+
+class CorpusStats(BaseModel):
+    """``risklens corpus stats``: per leaf (and bucket), filings, those disclosing it, and the share."""
+
+    by: Literal["year", "kind", "industry"] | None
+    rows: list[dict[str, Any]]
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"by": "year", "rows": [{"bucket": 2023, "leaf": "entity_list_sanctions", "filings": 120,
+                                         "disclosing": 9, "share": 0.075}]}
+            ]
+        }
     )

@@ -46,8 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="join this Ray cluster (default $RAY_ADDRESS, else start a local instance)")
     build.add_argument("--ray-actors", type=int, default=1, metavar="N", help="model-holding Ray actors (default 1)")
     build.add_argument("--workers", type=int, default=1, metavar="N", help="ingestion processes (default 1; 0 = in this process)")
-    build.add_argument("--batch-paragraphs", type=int, default=1024, metavar="N",
-                       help="paragraphs of several filings per encoder pass (default 1024)")
+    build.add_argument("--batch-paragraphs", type=int, default=256, metavar="N",
+                       help="paragraphs of several filings per encoder pass (default 256; more is barely faster and holds more memory)")
     build.add_argument("--batch-size", type=int, default=32, metavar="N", help="windows per encoder batch")
     build.add_argument("--rescore", action="store_true", help="score again filings stored with the same model")
     build.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
@@ -132,7 +132,9 @@ def run_build(args: argparse.Namespace) -> int:
     from risklens.corpus.sources import expand_sources
     from risklens.corpus.store import open_store
     from risklens.model.classifier import RiskClassifier
+    from risklens.serving.server import limit_malloc_arenas
 
+    limit_malloc_arenas()  # before the encoder's threads start: freed memory goes back (see serve)
     try:
         options = BuildOptions(workers=args.workers, batch_paragraphs=args.batch_paragraphs,
                                batch_size=args.batch_size, rescore=args.rescore)
