@@ -64,8 +64,6 @@ def ingest_file(path: str, limits: ParseLimits = DEFAULT_LIMITS) -> Ingested | I
     paged = doc.pages > 0
     record = FilingRecord(
         id=doc.doc_id, path=path, name=Path(path).name, reader=doc.reader,
-        pages=doc.pages if paged else None, recovered=doc.recovered,
-        kind=meta.kind, company=meta.company, stock_code=meta.stock_code, year=meta.year,
-        report_date=meta.report_date, industry=meta.industry,
+        pages=doc.pages if paged else None, recovered=doc.recovered, meta=meta,
     )
     return Ingested(record, paragraphs)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -24,6 +24,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from risklens.corpus.metadata import FilingMetadata
 from risklens.corpus.schema import DDL, PROB_COLUMNS, SCHEMA_INFO, SCHEMA_VERSION, SNIPPET_CHARS
 from risklens.labels.taxonomy import LABELS, TAXONOMY_VERSION
 from risklens.scoring.profile import PROFILE_VERSION, RiskScore
@@ -48,12 +49,8 @@ class FilingRecord:
     pages: int | None
     """None where the format has no pages (Word)."""
     recovered: bool
-    kind: str | None = None
-    company: str | None = None
-    stock_code: str | None = None
-    year: int | None = None
-    report_date: date | None = None
-    industry: str | None = None
+    meta: FilingMetadata = field(default_factory=FilingMetadata)
+    """What the text says: kind, company, stock code, year, report date, industry."""
 
 
 @dataclass(frozen=True)
@@ -139,8 +136,8 @@ class CorpusStore:
             con.execute(
                 "INSERT INTO filings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    record.id, record.path, record.name, record.kind, record.company,
-                    record.stock_code, record.year, record.report_date, record.industry,
+                    record.id, record.path, record.name, record.meta.kind, record.meta.company,
+                    record.meta.stock_code, record.meta.year, record.meta.report_date, record.meta.industry,
                     record.reader, record.pages, record.recovered, len(scored.paragraphs),
                     model.name, model.version, TAXONOMY_VERSION, PROFILE_VERSION, _now(),
                 ],

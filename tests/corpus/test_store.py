@@ -8,6 +8,7 @@ import duckdb
 import numpy as np
 import pytest
 
+from risklens.corpus.metadata import FilingMetadata
 from risklens.corpus.schema import PROB_COLUMNS, prob_column
 from risklens.corpus.store import FilingRecord, ModelStamp, StoreError, open_store
 from risklens.filings import extract_paragraphs, load_document
@@ -25,7 +26,7 @@ def scored_filing(seed: int = 0) -> tuple[FilingRecord, ScoredFiling]:
     probs = np.random.default_rng(seed).random((len(paragraphs), len(LABELS)))
     profile = build_profile(paragraphs, probs, dict.fromkeys(LABELS, 0.5), document=DocumentInfo("fake.md"))
     record = FilingRecord(id=doc.doc_id, path="in/fake.md", name="fake.md", reader=doc.reader,
-                          pages=doc.pages, recovered=False, kind="prospectus", year=2023)
+                          pages=doc.pages, recovered=False, meta=FilingMetadata(kind="prospectus", year=2023))
     return record, ScoredFiling(list(paragraphs), probs, LABELS, profile)
 
 
