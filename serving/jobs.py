@@ -75,9 +75,9 @@ def score_upload(
     except FilingError as exc:
         raise ApiError(filing_error_status(exc.code), exc.code, _http_message(exc)) from None
     deadline.check()
-    check_cost(sum(len(p.text) for p in paragraphs), loaded.chars_per_second, deadline.remaining, upload.name)
-
-    chars, started = sum(len(p.text) for p in paragraphs), time.perf_counter()
+    chars = sum(len(p.text) for p in paragraphs)
+    check_cost(chars, loaded.chars_per_second, deadline.remaining, upload.name)
+    started = time.perf_counter()
     scored = score_paragraphs(
         paragraphs, loaded.classifier, document=document_info(doc), batch_size=batch_size, progress=deadline.check
     )

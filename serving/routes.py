@@ -131,13 +131,14 @@ async def classify(body: ClassifyRequest, request: Request) -> dict[str, Any]:
     state = state_of(request)
     loaded = current_model(state)
     items = [p.model_dump(exclude_none=True) for p in body.paragraphs]
-    check_cost(sum(len(item["text"]) for item in items), loaded.chars_per_second, state.settings.timeout_s, "the request")
+    chars = sum(len(item["text"]) for item in items)
+    check_cost(chars, loaded.chars_per_second, state.settings.timeout_s, "the request")
 
     def work(deadline: Deadline) -> Sequence[Any]:
         deadline.check()
         started = time.perf_counter()
         predictions = loaded.classifier.predict(items, state.settings.batch_size, deadline.check)
-        loaded.speed.observe(sum(len(item["text"]) for item in items), time.perf_counter() - started)
+        loaded.speed.observe(chars, time.perf_counter() - started)
         return predictions
 
     predictions = await run_job(state, work)
