@@ -41,7 +41,7 @@ def read_pdf(data: bytes, name: str, limits: ParseLimits = DEFAULT_LIMITS) -> Ra
     check_inflated_size(data, name, limits)
     pdf, recovered = _open(data, name)
     try:
-        doc = _extract(pdf, name, limits)
+        doc, visible = _extract(pdf, name, limits)
     except pdfium.PdfiumError as exc:
         raise CorruptPdf(name, f"is a damaged PDF whose pages cannot be read ({exc}); re-download it") from None
     finally:
@@ -51,7 +51,6 @@ def read_pdf(data: bytes, name: str, limits: ParseLimits = DEFAULT_LIMITS) -> Ra
         _decode_lost_fonts(doc, name)
     if doc.pages == 0:
         raise CorruptPdf(name, "is a PDF without pages; re-download it")
-    visible = sum(1 for line in doc.lines for ch in line.text if not ch.isspace())
     if recovered and visible == 0:
         raise CorruptPdf(
             name, f"is a damaged or cut-off PDF whose readable part ({doc.pages} pages) holds no text; re-download it"
@@ -96,7 +95,9 @@ def _open(data: bytes, name: str) -> tuple[pdfium.PdfDocument, bool]:
         raise CorruptPdf(name, f"is a damaged PDF that cannot be opened ({exc}); re-download it") from None
 
 
-def _extract(pdf: pdfium.PdfDocument, name: str, limits: ParseLimits) -> RawDocument:
+def _extract(pdf: pdfium.PdfDocument, name: str, limits: ParseLimits) -> tuple[RawDocument, int]:
+    """The page lines, and how many non-space characters they hold (counted as they are read;
+    decoding lost fonts later maps characters one to one, so the count stands)."""
     pages = len(pdf)
     if pages > limits.max_pages:
         raise TooManyPages(
@@ -104,6 +105,7 @@ def _extract(pdf: pdfium.PdfDocument, name: str, limits: ParseLimits) -> RawDocu
         )
     doc = RawDocument(reader="pdf", pages=pages)
     chars = 0
+    visible = 0
     read = 0
     for index in range(pages):
         text = _page_text(pdf, index)
@@ -116,12 +118,13 @@ def _extract(pdf: pdfium.PdfDocument, name: str, limits: ParseLimits) -> RawDocu
             raise DocumentTooComplex(
                 name, f"holds more than {limits.max_chars:,} characters of text by page {index + 1}"
             )
-        if text.strip():
-            read += 1
+        page_visible = sum(1 for ch in text if not ch.isspace())
+        visible += page_visible
+        read += page_visible > 0
         for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
             doc.lines.append(RawLine(line, index + 1))
     doc.pages_read = read
-    return doc
+    return doc, visible
 
 
 def _page_text(pdf: pdfium.PdfDocument, index: int) -> str:
