@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -99,7 +99,11 @@ class BuildSummary:
 
 def model_stamp(classifier: ClassifierLike) -> ModelStamp:
     """The (name, version) a filing is stored under."""
-    info = classifier.info()
+    return stamp_of(classifier.info())
+
+
+def stamp_of(info: Mapping[str, Any]) -> ModelStamp:
+    """The stamp of a model from its ``info()`` (or its ``risklens.json``) fields."""
     return ModelStamp(str(info.get("name") or "unknown"), str(info.get("version") or "unknown"))
 
 
@@ -119,14 +123,20 @@ class Builder:
     """One build run: triage of the files, the ingestion pool, batching and writing."""
 
     def __init__(
-        self, store: CorpusStore, classifier: ClassifierLike, options: BuildOptions | None = None,
-        progress: Progress | None = None,
+        self, store: CorpusStore, classifier: ClassifierLike | None, options: BuildOptions | None = None,
+        progress: Progress | None = None, *, model: ModelStamp | None = None,
     ) -> None:
+        """``classifier`` runs the encoder in this process; an engine that classifies elsewhere
+        (Ray) passes None and the ``model`` stamp instead, so the model is not loaded here."""
+        if model is None:
+            if classifier is None:
+                raise TypeError("Builder needs a classifier, or the stamp of a model that scores elsewhere")
+            model = model_stamp(classifier)
         self.store = store
         self.classifier = classifier
         self.options = options or BuildOptions()
         self.progress = progress
-        self.model = model_stamp(classifier)
+        self.model = model
         self.summary = BuildSummary()
         self._seen: dict[str, str] = {}  # content hash -> first path in this run
         self._copies: list[tuple[str, str]] = []  # (path, content hash) of later copies in this run
@@ -174,6 +184,9 @@ class Builder:
     def results(self, paths: Sequence[Path]) -> Iterator[IngestFailure | tuple[FilingRecord, ScoredFiling]]:
         """Ingest and score ``paths``: the local engine (a worker pool for ingestion, this
         process for the encoder, several filings per encoder pass). Engines override this."""
+        classifier = self.classifier
+        if classifier is None:
+            raise TypeError("the local engine classifies in this process: give Builder a classifier")
         buffer: list[Ingested] = []
         for result in self._ingested(paths):
             if isinstance(result, IngestFailure):
@@ -181,10 +194,10 @@ class Builder:
                 continue
             buffer.append(result)
             if sum(len(item.paragraphs) for item in buffer) >= self.options.batch_paragraphs:
-                yield from score_batch(self.classifier, buffer, self.options.batch_size)
+                yield from score_batch(classifier, buffer, self.options.batch_size)
                 buffer = []
         if buffer:
-            yield from score_batch(self.classifier, buffer, self.options.batch_size)
+            yield from score_batch(classifier, buffer, self.options.batch_size)
 
     def _ingested(self, paths: Sequence[Path]) -> Iterator[Ingested | IngestFailure]:
         """Ingest ``paths`` in the worker pool, yielding results as they complete."""

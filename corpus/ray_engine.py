@@ -22,11 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from risklens.corpus.build import Builder, BuildOptions, Progress, score_batch
+from risklens.corpus.build import Builder, BuildOptions, Progress, score_batch, stamp_of
 from risklens.corpus.ingest import Ingested, IngestFailure, ingest_file
 from risklens.corpus.store import CorpusStore, FilingRecord
 from risklens.filings.limits import ParseLimits
-from risklens.scoring.score import ClassifierLike, ScoredFiling
+from risklens.model.meta import ModelMeta
+from risklens.scoring.score import ScoredFiling
 
 
 class RayUnavailable(RuntimeError):
@@ -58,10 +59,12 @@ class RayBuilder(Builder):
     """A ``Builder`` whose ingest and classify stages run on Ray Data."""
 
     def __init__(
-        self, store: CorpusStore, classifier: ClassifierLike, model_dir: Path, options: BuildOptions | None = None,
+        self, store: CorpusStore, model_dir: Path, options: BuildOptions | None = None,
         progress: Progress | None = None, *, address: str | None = None, actors: int = 1, filings_per_batch: int = 8,
     ) -> None:
-        super().__init__(store, classifier, options, progress)
+        """The driver reads only the model's ``risklens.json`` (its stamp); the weights are
+        loaded by the actors, so the model is in memory once per actor, not once more here."""
+        super().__init__(store, None, options, progress, model=stamp_of(ModelMeta.load(model_dir).to_dict()))
         self.model_dir = model_dir
         self.address = address or os.environ.get("RAY_ADDRESS") or None
         self.actors = actors

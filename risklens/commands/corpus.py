@@ -15,9 +15,13 @@ import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from risklens.commands.progress import ProgressBar
+
+if TYPE_CHECKING:
+    from risklens.corpus.build import Builder, BuildOptions
+    from risklens.corpus.store import CorpusStore
 
 HELP = "score thousands of filings into an embedded DuckDB store, then query it"
 DESCRIPTION = """\
@@ -128,10 +132,9 @@ class _BuildBar(ProgressBar):
 
 def run_build(args: argparse.Namespace) -> int:
     from risklens.commands.model_choice import choose_model
-    from risklens.corpus.build import Builder, BuildOptions
+    from risklens.corpus.build import BuildOptions
     from risklens.corpus.sources import expand_sources
     from risklens.corpus.store import open_store
-    from risklens.model.classifier import RiskClassifier
     from risklens.serving.server import limit_malloc_arenas
 
     limit_malloc_arenas()  # before the encoder's threads start: freed memory goes back (see serve)
@@ -144,16 +147,15 @@ def run_build(args: argparse.Namespace) -> int:
     files = expand_sources(args.paths)
     try:
         model_dir = choose_model("corpus build", args.model).path
-        classifier = RiskClassifier.from_pretrained(model_dir)
     except (FileNotFoundError, ValueError) as exc:
         print(f"risklens corpus build: {exc}", file=sys.stderr)
         return 1
     with open_store(args.db) as store:
-        builder = Builder(store, classifier, options)
-        if args.engine == "ray":
-            from risklens.corpus.ray_engine import RayBuilder
-
-            builder = RayBuilder(store, classifier, model_dir, options, address=args.ray_address, actors=args.ray_actors)
+        try:
+            builder = _builder(args, store, model_dir, options)
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"risklens corpus build: {exc}", file=sys.stderr)
+            return 1
         bar = None if args.no_progress else _BuildBar(lambda: builder.summary)
         builder.progress = bar
         try:
@@ -166,6 +168,18 @@ def run_build(args: argparse.Namespace) -> int:
     else:
         print(summary_text(summary, args.db))
     return 1 if summary.failed else 0
+
+
+def _builder(args: argparse.Namespace, store: CorpusStore, model_dir: Path, options: BuildOptions) -> Builder:
+    """The engine's builder. Ray's actors load the model; only the local engine loads it here."""
+    if args.engine == "ray":
+        from risklens.corpus.ray_engine import RayBuilder
+
+        return RayBuilder(store, model_dir, options, address=args.ray_address, actors=args.ray_actors)
+    from risklens.corpus.build import Builder
+    from risklens.model.classifier import RiskClassifier
+
+    return Builder(store, RiskClassifier.from_pretrained(model_dir), options)
 
 
 def summary_text(summary: Any, db: Path) -> str:

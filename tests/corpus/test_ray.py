@@ -29,7 +29,7 @@ def test_ray_and_local_engines_write_the_same_rows(tmp_path: Path, tiny_model_di
     with open_store(tmp_path / "local.duckdb") as store:
         local = build_corpus(files, store, tiny_classifier, BuildOptions(workers=0))
     with open_store(tmp_path / "ray.duckdb") as store:
-        remote = RayBuilder(store, tiny_classifier, tiny_model_dir, BuildOptions(workers=1), filings_per_batch=2).run(files)
+        remote = RayBuilder(store, tiny_model_dir, BuildOptions(workers=1), filings_per_batch=2).run(files)
     assert (remote.scored, remote.failed) == (local.scored, local.failed) == (4, 1)
 
     filings = "SELECT * EXCLUDE (path, scored_at) FROM filings ORDER BY id"
