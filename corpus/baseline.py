@@ -18,9 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from risklens.corpus.metadata import extract_metadata
-from risklens.corpus.store import CorpusStore, open_store
-from risklens.scoring.peers import PeerBaseline, model_baseline
-from risklens.scoring.profile import DocumentInfo
+from risklens.corpus.store import CorpusStore, StoreError, open_store
+from risklens.scoring.peers import (
+    BaselineError,
+    PeerBaseline,
+    PeerOptions,
+    apply_peers,
+    model_baseline,
+)
+from risklens.scoring.profile import DocumentInfo, FilingProfile
 
 _CACHE: dict[tuple[str, float, int], PeerBaseline] = {}
 
@@ -78,3 +84,17 @@ def describe_document(info: DocumentInfo, text: str) -> DocumentInfo:
         info, kind=meta.kind, company=meta.company, stock_code=meta.stock_code, year=meta.year,
         report_date=meta.report_date.isoformat() if meta.report_date else None, industry=meta.industry,
     )
+
+
+def with_peers(profile: FilingProfile, db: Path | None, model_dir: Path | None,
+               options: PeerOptions | None = None) -> FilingProfile:
+    """``apply_peers`` with ``peer_baseline(db, model_dir)``; an unreadable baseline leaves the profile without peers.
+
+    For the server: a broken baseline file must not fail every upload; the profile then says
+    ``peers: null``.
+    """
+    try:
+        baseline = peer_baseline(db, model_dir)
+    except (BaselineError, StoreError, OSError):
+        return profile
+    return apply_peers(profile, baseline, options)

@@ -65,7 +65,7 @@ PROFILE_EXAMPLE: dict[str, Any] = {
     "profile_version": "risk-profile.v1",
     "formula": "risk-profile.v1: D = noisy-OR of the top 3 paragraph probabilities; ...",
     "sections": {"risk_factors": 1},
-    "peers": {"kinds": ["prospectus"], "industry": None, "since": 2020, "until": 2024, "n": 34, "too_small": False,
+    "peers": {"kinds": ["prospectus"], "industry": "C39", "since": 2020, "until": 2024, "n": 34, "too_small": False,
               "source": "shipped", "options": {"years": 5.0, "min_peers": 20.0, "unusual_below": 0.15,
                                                "expected_from": 0.6, "emphasised_top": 0.1}},
     "leaves": [EXAMPLE_SCORE],

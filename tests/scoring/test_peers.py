@@ -121,7 +121,7 @@ def test_baseline_round_trips_and_rejects_another_format(tmp_path: Path) -> None
     again = load_baseline(path)
     assert again.to_dict() == baseline.to_dict()
     path.write_text(json.dumps({**baseline.to_dict(), "format": "other"}), encoding="utf-8")
-    with pytest.raises(ValueError, match="(?i)recompute it"):
+    with pytest.raises(ValueError, match=r"(?i)recompute it"):
         load_baseline(path)
     with pytest.raises(ValueError, match="must be a share"):
         PeerOptions(unusual_below=1.5)
