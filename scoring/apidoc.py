@@ -23,7 +23,8 @@ EXAMPLE_FILING = "第三节 风险因素\n\n一、经营风险\n\n（二）客�
 EXAMPLE_MODEL: dict[str, Any] = {"name": "risklens-classifier", "version": "v3", "taxonomy_version": "risk-taxonomy.v1"}
 EXAMPLE_DOCUMENT: dict[str, Any] = {
     "name": "example-prospectus.txt", "doc_id": "3f2a9c0d1b7e5a44", "reader": "text", "pages": 1,
-    "recovered": False, "pages_read": None,
+    "recovered": False, "pages_read": None, "kind": "prospectus", "company": "示例科技股份有限公司",
+    "stock_code": None, "year": 2024, "report_date": "2024-06-30", "industry": "C39",
 }
 EXAMPLE_EVIDENCE: dict[str, Any] = {
     "paragraph_id": "3f2a9c0d1b7e5a44-0004",
@@ -51,6 +52,10 @@ EXAMPLE_SCORE: dict[str, Any] = {
     "first_position": 1,
     "evidence": [EXAMPLE_EVIDENCE],
     "rank": 1,
+    "peer_prevalence": 0.72,
+    "peer_median": 81.5,
+    "relative": 41.3,
+    "flags": [],
     "disclosed": True,
 }
 PROFILE_EXAMPLE: dict[str, Any] = {
@@ -60,8 +65,12 @@ PROFILE_EXAMPLE: dict[str, Any] = {
     "profile_version": "risk-profile.v1",
     "formula": "risk-profile.v1: D = noisy-OR of the top 3 paragraph probabilities; ...",
     "sections": {"risk_factors": 1},
+    "peers": {"kinds": ["prospectus"], "industry": "C39", "since": 2020, "until": 2024, "n": 34, "too_small": False,
+              "source": "shipped", "options": {"years": 5.0, "min_peers": 20.0, "unusual_below": 0.15,
+                                               "expected_from": 0.6, "emphasised_top": 0.1}},
     "leaves": [EXAMPLE_SCORE],
-    "groups": [{**EXAMPLE_SCORE, "id": "operations", "kind": "group", "zh": "经营风险", "en": "operations"}],
+    "groups": [{**EXAMPLE_SCORE, "id": "operations", "kind": "group", "zh": "经营风险", "en": "operations",
+                "peer_prevalence": None, "peer_median": None, "relative": None}],
     "paragraphs": [
         {"id": "3f2a9c0d1b7e5a44-0004", "section": "risk_factors", "heading": EXAMPLE_HEADING, "page": 12,
          "start": 1830, "end": 1893, "labels": ["customer_concentration"], "top_score": 0.93, "text": EXAMPLE_TEXT}

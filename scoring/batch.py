@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from risklens.scoring.compare import Comparison
-from risklens.scoring.profile import FilingProfile
-from risklens.scoring.score import ClassifierLike, Progress, ScoredFiling, score_source
+from risklens.scoring.profile import DocumentInfo, FilingProfile
+from risklens.scoring.score import ClassifierLike, Progress, ScoredFiling, score_document
 
 PROFILE_FORMATS = ("table", "json", "html", "md")
 COMPARE_FORMATS = ("table", "json", "html")
@@ -45,22 +45,28 @@ def score_files(
     *,
     batch_size: int = 32,
     progress: FileProgress | None = None,
+    describe: Callable[[DocumentInfo, str], DocumentInfo] | None = None,
 ) -> BatchResult:
     """Score every file; a file that cannot be read adds an error line and is skipped.
 
     ``progress``, when given, is called with each file's name and reports that file's
-    encoder windows done out of its total.
+    encoder windows done out of its total. ``describe(info, text)``, when given, fills in
+    the profile's document facts from the filing's text (``corpus.baseline.describe_document``).
     """
+    from risklens.filings import load_document
     from risklens.filings.errors import FilingError
 
     result = BatchResult()
     for path in paths:
         with progress(Path(path).name) if progress else nullcontext(None) as update:
             try:
-                scored = score_source(Path(path), classifier, name=str(path), batch_size=batch_size, progress=update)
+                doc = load_document(Path(path), name=str(path))
+                scored = score_document(doc, classifier, batch_size=batch_size, progress=update)
             except FilingError as exc:
                 result.errors.append(str(exc))
                 continue
+        if describe is not None:
+            scored.profile.document = describe(scored.profile.document, doc.text)
         result.scored.append(scored)
     return result
 

@@ -39,6 +39,7 @@ import numpy as np
 
 from risklens.labels.taxonomy import GROUP_OF, GROUPS, LABELS, LEAF_BY_ID, TAXONOMY_VERSION
 from risklens.scoring.apidoc import MODEL_SCHEMA, PROFILE_EXAMPLE, openapi_config
+from risklens.scoring.peer_group import PeerGroup
 
 PROFILE_VERSION = "risk-profile.v1"
 TOP_K = 3
@@ -111,6 +112,17 @@ class DocumentInfo:
     pages_read: int | None = field(
         default=None, metadata={"description": "pages that yielded text, where the reader counts them (PDF)"}
     )
+    kind: str | None = field(default=None, metadata={"description": "filing kind read from the text (prospectus, …)"})
+    company: str | None = field(default=None, metadata={"description": "issuer named on the cover"})
+    stock_code: str | None = None
+    year: int | None = None
+    report_date: str | None = field(default=None, metadata={"description": "ISO date on the cover"})
+    industry: str | None = field(default=None, metadata={"description": "CSRC industry code stated in the filing"})
+
+    def title(self) -> str:
+        """Company, kind and date from the metadata ("云从… · refinancing_prospectus · 2022-04-07"), else the name."""
+        parts = [p for p in (self.company, self.kind, self.report_date or (str(self.year) if self.year else None)) if p]
+        return " · ".join(parts) if self.company else self.name
 
 
 @dataclass(frozen=True)
@@ -155,6 +167,14 @@ class RiskScore:
     )
     evidence: list[Evidence] = field(default_factory=list)
     rank: int = 0
+    peer_prevalence: float | None = field(
+        default=None, metadata={"description": "share of the peer group disclosing this leaf (null: no peers)"})
+    peer_median: float | None = field(
+        default=None, metadata={"description": "median score of the peers that disclose this leaf"})
+    relative: float | None = field(
+        default=None, metadata={"description": "0-100 percentile of this score among the peers' scores (see peers)"})
+    flags: list[str] = field(
+        default_factory=list, metadata={"description": "unusual, expected_absent or emphasised (against the peers)"})
 
     @property
     def disclosed(self) -> bool:
@@ -190,7 +210,7 @@ class FilingProfile:
 
     __pydantic_config__: ClassVar[dict[str, Any]] = openapi_config(
         order=("document", "model", "taxonomy_version", "profile_version", "formula", "sections",
-               "leaves", "groups", "paragraphs"),
+               "peers", "leaves", "groups", "paragraphs"),
         examples=[PROFILE_EXAMPLE],
     )
 
@@ -205,6 +225,8 @@ class FilingProfile:
     taxonomy_version: str = TAXONOMY_VERSION
     profile_version: str = PROFILE_VERSION
     formula: str = FORMULA
+    peers: PeerGroup | None = field(
+        default=None, metadata={"description": "the peer group of the peer fields and flags (null: no baseline)"})
 
     def leaf(self, leaf_id: str) -> RiskScore:
         """The score of one leaf (``KeyError`` for an unknown id)."""
@@ -232,6 +254,7 @@ class FilingProfile:
             "profile_version": self.profile_version,
             "formula": self.formula,
             "sections": dict(self.sections),
+            "peers": asdict(self.peers) if self.peers is not None else None,
             "leaves": [item.to_dict() for item in self.leaves],
             "groups": [item.to_dict() for item in self.groups],
             "paragraphs": [asdict(p) for p in self.paragraphs],

@@ -14,6 +14,7 @@ from html import escape
 
 from risklens.labels.taxonomy import GROUP_OF, GROUPS
 from risklens.scoring.compare import STATUS_ORDER, Comparison, EvidencePair, RiskChange
+from risklens.scoring.peers import EMPHASISED, EXPECTED_ABSENT, FLAG_TEXT, UNUSUAL, flagged
 from risklens.scoring.profile import DocumentInfo, Evidence, FilingProfile, RiskScore
 
 PALETTE = {
@@ -48,6 +49,7 @@ blockquote mark { background:var(--strong); padding:0 1px; }
 .para.hit { background:var(--hit); border-left:4px solid var(--strong); }
 .para.miss { color:var(--muted); }
 .cols { display:grid; grid-template-columns:1fr 1fr; gap:12px; }
+.flag-unusual { color:#c92a2a; } .flag-expected_absent { color:#e67700; } .flag-emphasised { color:#1c7ed6; }
 .status-added { color:#2b8a3e; } .status-removed { color:#c92a2a; } .status-changed { color:#e67700; }
 details summary { cursor:pointer; font-weight:600; }
 svg text { font-size:12px; fill:var(--ink); }
@@ -120,17 +122,51 @@ def _evidence_block(ev: Evidence) -> str:
     )
 
 
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.0f}%"
+
+
+def _num(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}"
+
+
+def peer_summary(profile: FilingProfile) -> str:
+    """The flags first ("unusual for its peers", "peers usually disclose, missing here"), with the peer group."""
+    if profile.peers is None:
+        return ("<section class=\"card\"><h2>Against its peers</h2><p class=\"meta\">No peer baseline: "
+                "score with <code>--db FILE</code> or a model that ships <code>peer_baseline.json</code>.</p></section>")
+    blocks = []
+    for flag in (UNUSUAL, EXPECTED_ABSENT, EMPHASISED):
+        items = flagged(profile, flag)
+        if items:
+            lis = "".join(
+                f"<li>{_chip(r.id)} {escape(r.zh)} — {_share(r.peer_prevalence)} of peers disclose it"
+                f"{f', score {r.score:.0f}, relative {_num(r.relative)}' if r.disclosed else ''}</li>"
+                for r in items
+            )
+            blocks.append(f"<h3 class=\"flag-{flag}\">{escape(FLAG_TEXT[flag])} ({len(items)})</h3><ul>{lis}</ul>")
+    if profile.peers.too_small:
+        blocks.append("<p><b>Too few peers to judge</b>: no flags raised.</p>")
+    elif not blocks:
+        blocks.append("<p>Nothing unusual: every disclosed risk is common among the peers, none they usually disclose is missing.</p>")
+    return (f"<section class=\"card\"><h2>Against its peers</h2><div class=\"meta\">peer group: "
+            f"{escape(profile.peers.describe())}</div>{''.join(blocks)}</section>")
+
+
 def _ranking(risks: Sequence[RiskScore]) -> str:
     rows = "".join(
         f"<tr><td class=\"num\">{item.rank}</td><td>{_chip(item.id)} {escape(item.zh)}</td>"
-        f"<td class=\"num\">{item.score:.1f}</td><td class=\"num\">{item.paragraphs}</td>"
+        f"<td class=\"num\">{item.score:.1f}</td><td class=\"num\">{_num(item.relative)}</td>"
+        f"<td class=\"num\">{_share(item.peer_prevalence)}</td><td class=\"num\">{_num(item.peer_median)}</td>"
+        f"<td>{escape(', '.join(item.flags))}</td><td class=\"num\">{item.paragraphs}</td>"
         f"<td class=\"num\">{item.disclosure:.2f}</td><td class=\"num\">{item.prominence:.2f}</td>"
         f"<td>{_where(item.evidence[0].page, item.evidence[0].heading) if item.evidence else ''}</td></tr>"
         for item in risks
     )
     return (
         "<table><thead><tr><th class=\"num\">#</th><th>risk</th><th class=\"num\">score</th>"
-        "<th class=\"num\">paragraphs</th><th class=\"num\">D</th><th class=\"num\">P</th>"
+        "<th class=\"num\">relative</th><th class=\"num\">peers disclosing</th><th class=\"num\">peer median</th>"
+        "<th>flags</th><th class=\"num\">paragraphs</th><th class=\"num\">D</th><th class=\"num\">P</th>"
         f"<th>first evidence</th></tr></thead><tbody>{rows}</tbody></table>"
     )
 
@@ -142,8 +178,8 @@ def profile_section(profile: FilingProfile) -> str:
     disclosed = profile.disclosed()
     sections = ", ".join(f"{escape(k)} {v}" for k, v in profile.sections.items()) or "none"
     head = (
-        f"<section class=\"card\"><h1>Risk profile: {escape(doc.name)}</h1>"
-        f"<div class=\"meta\">{len(profile.paragraphs)} risk paragraphs ({sections})"
+        f"<section class=\"card\"><h1>Risk profile: {escape(doc.title())}</h1>"
+        f"<div class=\"meta\"><code>{escape(doc.name)}</code> · {len(profile.paragraphs)} risk paragraphs ({sections})"
         f"{f' · {doc.pages} pages' if doc.pages else ''} · reader <code>{escape(doc.reader)}</code>"
         f"{_recovered_note(doc)}<br>"
         f"model <code>{escape(str(model.get('name', '?')))}</code> version "
@@ -171,6 +207,7 @@ def profile_section(profile: FilingProfile) -> str:
     )
     return (
         head
+        + peer_summary(profile)
         + chart
         + ranking
         + f"<section class=\"card\"><h2>Evidence</h2>{evidence or '<p>None.</p>'}</section>"
@@ -182,7 +219,7 @@ def profile_section(profile: FilingProfile) -> str:
 
 def profile_html(profiles: Sequence[FilingProfile]) -> str:
     """One self-contained page with the profile of every filing in ``profiles``."""
-    title = "RiskLens: " + ", ".join(p.document.name for p in profiles)
+    title = "RiskLens: " + ", ".join(p.document.title() for p in profiles)
     return _page(title, "\n".join(profile_section(p) for p in profiles))
 
 

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from risklens.scoring.compare import STATUS_ORDER, Comparison, EvidencePair, RiskChange
+from risklens.scoring.peers import EMPHASISED, EXPECTED_ABSENT, FLAG_TEXT, UNUSUAL, flagged
 from risklens.scoring.profile import FilingProfile, RiskScore
 
 DEFAULT_TOP = 10
@@ -53,10 +54,41 @@ def _header(profile: FilingProfile) -> list[str]:
     if doc.recovered:
         pages += f" — RECOVERED from a damaged file: text on {doc.pages_read or 0} of {doc.pages or '?'} pages"
     model = profile.model
+    title = f"{doc.title()} ({doc.name})" if doc.title() != doc.name else doc.name
     return [
-        f"{doc.name}: {len(profile.paragraphs)} risk paragraphs ({sections}){pages}",
+        f"{title}: {len(profile.paragraphs)} risk paragraphs ({sections}){pages}",
         f"model {model.get('name', '?')} {model.get('version', '?')} · {profile.taxonomy_version} · {profile.profile_version}",
+        peer_line(profile),
     ]
+
+
+def peer_line(profile: FilingProfile) -> str:
+    """"peers: prospectus · industry C39 · 2021–2025 · n = 34 (shipped peers)", or why there are none."""
+    if profile.peers is None:
+        return "peers: none (no peer baseline; `risklens score --db FILE` or a model with peer_baseline.json)"
+    return f"peers: {profile.peers.describe()}"
+
+
+def percent(share: float | None) -> str:
+    """0.153 -> "15%"; None -> "–"."""
+    return "–" if share is None else f"{100 * share:.0f}%"
+
+
+def number(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}"
+
+
+def flag_lines(profile: FilingProfile) -> list[str]:
+    """The flags as sentences, unusual and expected-but-absent first, each with the peer share."""
+    lines = []
+    for flag in (UNUSUAL, EXPECTED_ABSENT, EMPHASISED):
+        items = flagged(profile, flag)
+        if items:
+            listed = ", ".join(f"{r.id} {r.zh} ({percent(r.peer_prevalence)} of peers)" for r in items)
+            lines.append(f"{FLAG_TEXT[flag]}: {listed}")
+    if profile.peers is not None and profile.peers.too_small:
+        lines.append("flags: not judged, the peer group is too small")
+    return lines
 
 
 def _top(profile: FilingProfile, top: int) -> list[RiskScore]:
@@ -70,13 +102,17 @@ def profile_table(profile: FilingProfile, top: int = DEFAULT_TOP) -> str:
     if not risks:
         lines.append("no risk reaches its threshold in this filing.")
         return "\n".join(lines) + "\n"
+    flags = flag_lines(profile)
+    if flags:
+        lines += ["", *flags]
     lines.append("")
-    lines.append(f"{'#':>2}  {'score':>5}  {'paras':>5}  {pad('risk', 44)}  first evidence")
+    lines.append(f"{'#':>2}  {'score':>5}  {'rel':>3}  {'peers':>5}  {'paras':>5}  {pad('risk', 44)}  {pad('flag', 15)}  first evidence")
     for item in risks:
         label = f"{item.id} {item.zh}"
         evidence = item.evidence[0] if item.evidence else None
         place = snippet(where(evidence.page, short_heading(evidence.heading)), 60) if evidence else ""
-        lines.append(f"{item.rank:>2}  {item.score:5.1f}  {item.paragraphs:>5}  {pad(label, 44)}  {place}")
+        lines.append(f"{item.rank:>2}  {item.score:5.1f}  {number(item.relative):>3}  {percent(item.peer_prevalence):>5}  "
+                     f"{item.paragraphs:>5}  {pad(label, 44)}  {pad(','.join(item.flags), 15)}  {place}")
     groups = " · ".join(f"{g.id} {g.score:.0f}" for g in profile.groups if g.disclosed)
     lines.append("")
     lines.append(f"groups: {groups}")
@@ -97,16 +133,20 @@ def _md_escape(text: str) -> str:
 def profile_markdown(profile: FilingProfile, top: int = DEFAULT_TOP) -> str:
     """A Markdown report: the ranking table, group scores, evidence per top risk."""
     doc = profile.document
-    out = [f"# Risk profile: {doc.name}", ""]
+    out = [f"# Risk profile: {doc.title()}", ""]
     out += [f"- {line}" for line in _header(profile)]
-    out += ["", "| # | risk | 中文 | score | paragraphs | first evidence |", "|---:|---|---|---:|---:|---|"]
+    out += [f"- **{line.split(': ', 1)[0]}**: {line.split(': ', 1)[1]}" for line in flag_lines(profile) if ": " in line]
+    out += ["", "| # | risk | 中文 | score | relative | peers disclosing | peer median | flags | paragraphs | first evidence |",
+            "|---:|---|---|---:|---:|---:|---:|---|---:|---|"]
     risks = _top(profile, top)
     for item in risks:
         ev = item.evidence[0] if item.evidence else None
         place = _md_escape(where(ev.page, ev.heading)) if ev else ""
-        out.append(f"| {item.rank} | `{item.id}` | {item.zh} | {item.score:.1f} | {item.paragraphs} | {place} |")
+        out.append(f"| {item.rank} | `{item.id}` | {item.zh} | {item.score:.1f} | {number(item.relative)} | "
+                   f"{percent(item.peer_prevalence)} | {number(item.peer_median)} | {', '.join(item.flags)} | "
+                   f"{item.paragraphs} | {place} |")
     if not risks:
-        out.append("| | no risk reaches its threshold | | | | |")
+        out.append("| | no risk reaches its threshold | | | | | | | | |")
     out += ["", "## Groups", "", "| group | score | paragraphs |", "|---|---:|---:|"]
     out += [f"| {g.id} ({g.zh}) | {g.score:.1f} | {g.paragraphs} |" for g in profile.groups]
     out += ["", "## Evidence", ""]

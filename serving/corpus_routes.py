@@ -8,10 +8,12 @@ Without ``--db`` every route answers 404 ``corpus_disabled``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, ConfigDict
 
 from risklens.corpus.query import (
     FilingFilter,
@@ -94,3 +96,35 @@ async def corpus_stats(
 ) -> dict[str, Any]:
     """`risklens corpus stats` over HTTP: per leaf (and bucket), filings, disclosing and share."""
     return {"by": by, "rows": await _query(request, lambda store: disclosure_stats(store, by))}
+
+
+class CorpusTimeline(BaseModel):
+    """A company's stored filings in date order and, between consecutive ones, the risks added, removed, changed."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "key": "688000",
+        "filings": [{"id": "3f2a9c0d1b7e5a44", "name": "a.md", "kind": "prospectus", "company": "示例科技股份有限公司",
+                     "stock_code": "688000", "year": 2023, "report_date": "2023-03-01", "industry": "C39", "paragraphs": 12},
+                    {"id": "77d0e1c2b3a49586", "name": "b.md", "kind": "annual_report", "company": "示例科技股份有限公司",
+                     "stock_code": "688000", "year": 2024, "report_date": None, "industry": None, "paragraphs": 9}],
+        "steps": [{"old": "3f2a9c0d1b7e5a44", "new": "77d0e1c2b3a49586", "added": ["trial_goods"], "removed": [],
+                   "changed": [], "changes": {"trial_goods": {"status": "added", "old_score": 0.4, "new_score": 71.2,
+                                                              "delta": 70.8, "reasons": ["…"]}}}],
+    }]})
+
+    key: str
+    filings: list[dict[str, Any]]
+    steps: list[dict[str, Any]]
+
+
+@corpus.get("/companies/{code}/timeline", response_model=CorpusTimeline, summary="a company's stored filings in date order, with the risks added, "
+            "removed and changed between consecutive ones", responses=errors(401, 404, 422, 503, 504))
+async def corpus_timeline(
+    request: Request,
+    code: Annotated[str, Path(min_length=1, max_length=100, description="stock code, or part of the company's name")],
+) -> dict[str, Any]:
+    """`risklens corpus timeline` over HTTP (the JSON of `--format json`)."""
+    from risklens.corpus.timeline import company_timeline
+
+    timeline = await _query(request, lambda store: company_timeline(store, code))
+    return json.loads(json.dumps(timeline.to_dict(), ensure_ascii=False, default=str))

@@ -78,8 +78,11 @@ def score_upload(
     chars = sum(len(p.text) for p in paragraphs)
     check_cost(chars, loaded.chars_per_second, deadline.remaining, upload.name)
     started = time.perf_counter()
+    from risklens.corpus.baseline import describe_document
+
     scored = score_paragraphs(
-        paragraphs, loaded.classifier, document=document_info(doc), batch_size=batch_size, progress=deadline.check
+        paragraphs, loaded.classifier, document=describe_document(document_info(doc), doc.text),
+        batch_size=batch_size, progress=deadline.check,
     )
     loaded.speed.observe(chars, time.perf_counter() - started)
     return scored

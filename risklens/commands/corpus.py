@@ -31,6 +31,8 @@ build   score every filing under PATH… (files, folders, globs) into --db; incr
 query   filings disclosing a leaf, with score and top evidence (filters below)
 stats   per leaf, the share of filings disclosing it (--by year|kind|industry)
 show    one stored filing's profile, without re-scoring
+baseline  the peer baseline of the database (counts per kind/industry/year/leaf, no text)
+timeline  a company's filings in date order, risks added/removed/changed between them
 
 Tables are documented in corpus/README.md."""
 
@@ -74,8 +76,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     stats = sub.add_parser("stats", help="per leaf, the share of filings disclosing it")
     stats.add_argument("--by", choices=("year", "kind", "industry"), default=None)
     _db(stats)
-    _format(stats)
+    stats.add_argument("--format", choices=(*FORMATS, "html"), default="table",
+                       help="html (with --by year): a self-contained page with a line chart of the shares per year")
+    stats.add_argument("--out", type=Path, default=None, metavar="FILE", help="write the html here (default stdout)")
+    stats.add_argument("--chart", type=Path, default=None, metavar="FILE",
+                       help="also write the html trend chart (--by year) to FILE")
+    stats.add_argument("--leaf", action="append", default=None, metavar="L", help="chart only these leaves (repeat)")
     stats.set_defaults(_corpus=run_stats)
+
+    baseline = sub.add_parser("baseline", help="the peer baseline of the database, for `score --db` or a model directory")
+    _db(baseline)
+    baseline.add_argument("--out", type=Path, required=True, metavar="PATH", help="where to write peer_baseline.json")
+    baseline.set_defaults(_corpus=run_baseline)
+
+    timeline = sub.add_parser("timeline", help="a company's filings in date order and what changed between them")
+    timeline.add_argument("company", metavar="COMPANY|CODE", help="part of the issuer's name, or its stock code")
+    _db(timeline)
+    timeline.add_argument("--format", choices=("table", "json"), default="table")
+    timeline.set_defaults(_corpus=run_timeline)
 
     show = sub.add_parser("show", help="one stored filing's profile")
     show.add_argument("filing", metavar="FILING", help="filing id (or a unique prefix), path or file name")
@@ -218,6 +236,23 @@ def run_stats(args: argparse.Namespace) -> int:
 
     with open_store(args.db, read_only=True) as store:
         rows = disclosure_stats(store, args.by)
+    if args.format == "html" or args.chart is not None:
+        if args.by != "year":
+            print("risklens corpus stats: the chart (--format html, --chart) needs --by year.", file=sys.stderr)
+            return 2
+        from risklens.corpus.query import check_leaf
+        from risklens.corpus.trend_chart import trend_html
+
+        page = trend_html(rows, [check_leaf(leaf) for leaf in args.leaf] if args.leaf else None)
+        target = args.chart if args.chart is not None else args.out
+        if target is None:
+            sys.stdout.write(page)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(page, encoding="utf-8")
+            print(f"risklens corpus stats: wrote {target}", file=sys.stderr)
+        if args.format == "html":
+            return 0
     if args.format != "table":
         write_rows(rows, ["bucket", "leaf", "filings", "disclosing", "share"], args.format)
         return 0
@@ -255,6 +290,45 @@ def run_show(args: argparse.Namespace) -> int:
               f"model {f['model_name']} {f['model_version']}")
         rows = rows[: args.top]
     write_rows(rows, ["rank", "leaf", "score", "paragraphs", "page", "evidence"], args.format)
+    return 0
+
+
+def run_baseline(args: argparse.Namespace) -> int:
+    from risklens.corpus.baseline import store_baseline, write_baseline
+    from risklens.corpus.store import open_store
+
+    with open_store(args.db, read_only=True) as store:
+        baseline = store_baseline(store)
+    try:
+        data = write_baseline(baseline, args.out)
+    except OSError as exc:
+        print(f"risklens corpus baseline: cannot write {args.out} ({exc.strerror or exc}); choose another --out.", file=sys.stderr)
+        return 1
+    kinds: dict[str, int] = {}
+    for cell in data["cells"]:
+        kinds[str(cell["kind"])] = kinds.get(str(cell["kind"]), 0) + cell["n"]
+    print(f"{args.out}: {data['filings']} filings in {len(data['cells'])} kind/industry/year cells ("
+          + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) + f"), model {data['model'].get('name', '?')} "
+          f"{data['model'].get('version', '?')}")
+    return 0
+
+
+def run_timeline(args: argparse.Namespace) -> int:
+    from risklens.corpus.store import open_store
+    from risklens.corpus.timeline import company_timeline
+
+    with open_store(args.db, read_only=True) as store:
+        timeline = company_timeline(store, args.company)
+    if args.format == "json":
+        print(json.dumps(timeline.to_dict(), ensure_ascii=False, indent=1, default=_json_default))
+        return 0
+    write_rows(timeline.filings, ["report_date", "year", "kind", "company", "stock_code", "paragraphs", "name", "id"], "table")
+    for step in timeline.to_dict()["steps"]:
+        print(f"\n{step['old']} → {step['new']}")
+        for status in ("added", "removed", "changed"):
+            items = [f"{leaf} ({step['changes'][leaf]['old_score']:.0f}→{step['changes'][leaf]['new_score']:.0f})"
+                     for leaf in step[status]]
+            print(f"  {status} ({len(items)}): {', '.join(items) or '—'}")
     return 0
 
 

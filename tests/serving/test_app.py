@@ -413,7 +413,7 @@ def test_openapi_documents_every_route_with_examples_and_errors(client: TestClie
     paths = schema["paths"]
     assert set(paths) == {
         "/healthz", "/readyz", "/v1/classify", "/v1/filings", "/v1/compare", "/v1/model", "/v1/feedback", "/v1/admin/reload",
-        "/v1/corpus/filings", "/v1/corpus/filings/{filing}", "/v1/corpus/stats",
+        "/v1/corpus/filings", "/v1/corpus/filings/{filing}", "/v1/corpus/stats", "/v1/corpus/companies/{code}/timeline",
     }
     classify = paths["/v1/classify"]["post"]
     assert {"400", "401", "413", "422", "503", "504"} <= set(classify["responses"])

@@ -68,3 +68,32 @@ def test_bad_questions_and_no_database(corpus_db: Path, tmp_path: Path) -> None:
     with TestClient(create_app(fake_settings(lambda path: KeywordClassifier(), token=TOKEN, db=missing))) as client:
         gone = client.get("/v1/corpus/stats", headers=AUTH)
         assert gone.status_code == 503 and str(tmp_path) not in gone.json()["error"]["message"]
+
+
+def test_company_timeline_route(tmp_path: Path) -> None:
+    from tests.corpus.test_timeline import two_versions
+
+    with open_store(tmp_path / "t.duckdb") as store:
+        build_corpus(two_versions(tmp_path / "in"), store, KeywordClassifier(), BuildOptions(workers=0))
+    settings = fake_settings(lambda path: KeywordClassifier(), token=TOKEN, db=tmp_path / "t.duckdb")
+    with TestClient(create_app(settings)) as client:
+        answer = client.get("/v1/corpus/companies/星衡智能/timeline", headers=AUTH)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert [f["name"] for f in body["filings"]] == ["b_older.md", "a_newer.md"]
+        assert body["steps"][0]["added"] == ["trial_goods"]
+        missing = client.get("/v1/corpus/companies/999999/timeline", headers=AUTH)
+        assert missing.status_code == 422 and missing.json()["error"]["code"] == "invalid_query"
+
+
+def test_filings_profile_carries_peer_fields_from_the_database(corpus_db: Path) -> None:
+    from tests.scoring.fakes import FILING_MD
+
+    settings = fake_settings(lambda path: KeywordClassifier(), token=TOKEN, db=corpus_db)
+    with TestClient(create_app(settings)) as client:
+        answer = client.post("/v1/filings", json={"text": FILING_MD, "name": "made-up.md"}, headers=AUTH)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["peers"]["source"] == "database" and body["peers"]["n"] == 5
+        assert body["document"]["kind"] == "prospectus"
+        assert all("relative" in leaf and "flags" in leaf for leaf in body["leaves"])
