@@ -19,7 +19,7 @@ from risklens.scoring.profile import DocumentInfo, FilingProfile
 from risklens.scoring.score import ClassifierLike, Progress, ScoredFiling, score_document
 
 PROFILE_FORMATS = ("table", "json", "html", "md")
-COMPARE_FORMATS = ("table", "json", "html")
+COMPARE_FORMATS = ("table", "json", "html", "md")
 
 
 @dataclass
@@ -94,7 +94,7 @@ def render_profiles(profiles: Sequence[FilingProfile], fmt: str, top: int = 10) 
 
 
 def render_comparison(comparison: Comparison, fmt: str) -> str:
-    """A comparison as table, json or html."""
+    """A comparison as table, json, html or md."""
     if fmt == "json":
         import json
 
@@ -103,6 +103,10 @@ def render_comparison(comparison: Comparison, fmt: str) -> str:
         from risklens.scoring.report_html import comparison_html
 
         return comparison_html(comparison)
+    if fmt == "md":
+        from risklens.scoring.report_text import comparison_markdown
+
+        return comparison_markdown(comparison)
     if fmt == "table":
         from risklens.scoring.report_text import comparison_table
 

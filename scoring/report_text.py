@@ -216,3 +216,46 @@ def comparison_table(comparison: Comparison, evidence: bool = True) -> str:
         f"{s['rewrite_similarity']:.2f} similar to the old evidence"
     )
     return "\n".join(lines) + "\n"
+
+
+def _md_side(pair: EvidencePair | None) -> str:
+    if pair is None:
+        return ""
+    ev = pair.evidence
+    return f"*{_md_escape(where(ev.page, short_heading(ev.heading)))}* (p = {ev.probability:.2f}) {_md_escape(snippet(ev.text))}"
+
+
+def _md_change(risk: RiskChange) -> list[str]:
+    out = [f"### `{risk.id}` {risk.zh} — {risk.old_score:.1f} → {risk.new_score:.1f} ({risk.delta:+.1f})", ""]
+    out += [f"- paragraphs {risk.old_paragraphs} → {risk.new_paragraphs}"]
+    out += [f"- {_md_escape(reason)}" for reason in risk.reasons if risk.status == "changed"]
+    old = risk.old_evidence[0] if risk.old_evidence else None
+    new = risk.new_evidence[0] if risk.new_evidence else None
+    if old or new:
+        out += ["", "| old filing | new filing |", "|---|---|", f"| {_md_side(old)} | {_md_side(new)} |"]
+    return [*out, ""]
+
+
+def comparison_markdown(comparison: Comparison) -> str:
+    """A Markdown report of a comparison: the same sections as the table, with the top
+    evidence of each side in a two-column table, for pasting into a review."""
+    a = comparison.alignment
+    out = [f"# Risk comparison: {comparison.old.title()} → {comparison.new.title()}", "",
+           f"- old: {comparison.old.name} ({a.old_paragraphs} risk paragraphs)",
+           f"- new: {comparison.new.name} ({a.new_paragraphs} risk paragraphs)",
+           f"- aligned {a.matched} paragraph pairs ({a.rewritten} rewritten), {a.only_old} only in old, "
+           f"{a.only_new} only in new", ""]
+    for status in STATUS_ORDER[:3]:
+        risks = comparison.by_status(status)
+        out += [f"## {status} ({len(risks)})", ""]
+        for risk in risks:
+            out += _md_change(risk)
+        if not risks:
+            out += ["(none)", ""]
+    unchanged = comparison.by_status("unchanged")
+    if unchanged:
+        out += [f"## unchanged ({len(unchanged)})", "", ", ".join(f"`{r.id}`" for r in unchanged), ""]
+    s = comparison.settings
+    out.append(f"*changed* = score moves ≥ {s['change_delta']:.0f} points or the top evidence is less than "
+               f"{s['rewrite_similarity']:.2f} similar to the old evidence.")
+    return "\n".join(out) + "\n"

@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("new", type=Path, metavar="NEW", help="the later filing")
     parser.add_argument("--model", type=Path, default=None, metavar="DIR",
                         help="model directory (default: $RISKLENS_MODEL, the registry default, or the shipped model)")
-    parser.add_argument("--format", choices=("table", "json", "html"), default="table")
+    parser.add_argument("--format", choices=("table", "json", "html", "md"), default="table")
     parser.add_argument("--out", type=Path, default=None, metavar="PATH", help="write here instead of stdout")
     parser.add_argument("--batch-size", type=int, default=32, metavar="N", help="paragraph windows per encoder batch")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
@@ -29,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from risklens.commands.model_choice import load_chosen_model
+    from risklens.corpus.baseline import describe_document
     from risklens.scoring.batch import render_comparison, score_files, write_output
     from risklens.scoring.compare import compare_filings
 
@@ -37,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"risklens compare: {exc}", file=sys.stderr)
         return 1
-    result = score_files([args.old, args.new], classifier, batch_size=args.batch_size, progress=None if args.no_progress else file_bar)
+    result = score_files([args.old, args.new], classifier, batch_size=args.batch_size, progress=None if args.no_progress else file_bar,
+                         describe=describe_document)
     if result.errors:
         for error in result.errors:
             print(f"risklens compare: {error}", file=sys.stderr)

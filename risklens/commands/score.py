@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from risklens.commands.progress import ProgressBar
 from risklens.commands.score_peers import add_peer_arguments, chosen_baseline, peer_options
@@ -17,7 +19,9 @@ risk-disclosure sections and roll the probabilities up into a risk profile: a sc
 or above threshold, and the top evidence paragraphs with heading path and page.
 
 formats: table (top risks), json (everything; an array for several files),
-         html (one self-contained report), md (Markdown report)
+         html (one self-contained report), md (Markdown report);
+         several at once from one scoring pass: --format html,json,md --out-dir DIR
+         writes DIR/<file stem>.<ext> for each filing and format
 
 Every profile is also measured against its peers (filings of the same kind, from the
 model's shipped peer_baseline.json or from --db FILE): per leaf the share of peers that
@@ -29,8 +33,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="filings to score")
     parser.add_argument("--model", type=Path, default=None, metavar="DIR",
                         help="model directory (default: $RISKLENS_MODEL, the registry default, or the shipped model)")
-    parser.add_argument("--format", choices=("table", "json", "html", "md"), default="table")
+    parser.add_argument("--format", type=formats, default=("table",), metavar="FMT[,FMT…]",
+                        help="table, json, html or md; several, comma-separated, with --out-dir (default table)")
     parser.add_argument("--out", type=Path, default=None, metavar="PATH", help="write here instead of stdout")
+    parser.add_argument("--out-dir", type=Path, default=None, metavar="DIR",
+                        help="write each filing in each --format to DIR/<file stem>.<ext> (one scoring pass)")
     parser.add_argument("--top", type=int, default=10, metavar="N", help="risks shown by table and md (default 10)")
     parser.add_argument("--batch-size", type=int, default=32, metavar="N", help="paragraph windows per encoder batch")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
@@ -42,11 +49,15 @@ def run(args: argparse.Namespace) -> int:
     from risklens.corpus.baseline import describe_document
     from risklens.corpus.store import StoreError
     from risklens.model.classifier import RiskClassifier
-    from risklens.scoring.batch import render_profiles, score_files, write_output
+    from risklens.scoring.batch import score_files, write_output
     from risklens.scoring.peers import BaselineError, apply_peers
 
     if args.top < 1 or args.batch_size < 1:
         print("risklens score: --top and --batch-size must be at least 1.", file=sys.stderr)
+        return 2
+    problem = check_outputs(args)
+    if problem:
+        print(f"risklens score: {problem}", file=sys.stderr)
         return 2
     try:
         options = peer_options(args)
@@ -65,15 +76,65 @@ def run(args: argparse.Namespace) -> int:
     for error in result.errors:
         print(f"risklens score: {error}", file=sys.stderr)
     profiles = [apply_peers(profile, baseline, options) for profile in result.profiles]
-    if profiles:
+    for target, text in _outputs(profiles, args):
         try:
-            write_output(render_profiles(profiles, args.format, args.top), args.out)
+            write_output(text, target)
         except OSError as exc:
-            print(f"risklens score: cannot write {args.out} ({exc.strerror or exc}); choose another --out.", file=sys.stderr)
+            print(f"risklens score: cannot write {target} ({exc.strerror or exc}); choose another --out or --out-dir.",
+                  file=sys.stderr)
             return 1
-        if args.out is not None:
-            print(f"risklens score: wrote {args.out}", file=sys.stderr)
+        if target is not None:
+            print(f"risklens score: wrote {target}", file=sys.stderr)
     return 1 if result.errors else 0
+
+
+EXTENSIONS = {"table": "txt", "json": "json", "html": "html", "md": "md"}
+
+
+def formats(value: str) -> tuple[str, ...]:
+    """``--format``: one format, or several comma-separated ("html,json")."""
+    from risklens.scoring.batch import PROFILE_FORMATS
+
+    chosen = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    wrong = [fmt for fmt in chosen if fmt not in PROFILE_FORMATS]
+    if not chosen or wrong:
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: expected one or more of {', '.join(PROFILE_FORMATS)}, comma-separated (e.g. html,json)")
+    return chosen
+
+
+def check_outputs(args: argparse.Namespace) -> str | None:
+    """Why ``--format``/``--out``/``--out-dir`` cannot go together, or None when they can."""
+    if args.out is not None and args.out_dir is not None:
+        return "give --out (one file) or --out-dir (a file per filing and format), not both."
+    if len(args.format) > 1 and args.out_dir is None:
+        return f"several formats ({','.join(args.format)}) need --out-dir DIR: one file each, from one scoring pass."
+    return None
+
+
+def _outputs(profiles: Sequence[Any], args: argparse.Namespace) -> Iterator[tuple[Path | None, str]]:
+    """(where, text) of everything to write: one stream, or a file per filing and format."""
+    from risklens.scoring.batch import render_profiles
+
+    if not profiles:
+        return
+    if args.out_dir is None:
+        yield args.out, render_profiles(profiles, args.format[0], args.top)
+        return
+    stems = unique_stems([Path(p.document.name).stem for p in profiles])
+    for profile, stem in zip(profiles, stems, strict=True):
+        for fmt in args.format:
+            yield args.out_dir / f"{stem}.{EXTENSIONS[fmt]}", render_profiles([profile], fmt, args.top)
+
+
+def unique_stems(stems: Sequence[str]) -> list[str]:
+    """File stems made unique ("a", "a-2", …) so two filings never overwrite each other."""
+    seen: dict[str, int] = {}
+    out = []
+    for stem in stems:
+        seen[stem] = seen.get(stem, 0) + 1
+        out.append(stem if seen[stem] == 1 else f"{stem}-{seen[stem]}")
+    return out
 
 
 def file_bar(name: str) -> ProgressBar:

@@ -86,3 +86,48 @@ def test_malloc_arena_cap_is_accepted_on_linux() -> None:
     from risklens.serving.server import limit_malloc_arenas
 
     assert limit_malloc_arenas() is sys.platform.startswith("linux")
+
+
+def test_score_writes_several_formats_from_one_scoring_pass(
+    tiny_model: Path, filing_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import risklens.scoring.batch as batch
+
+    calls: list[int] = []
+    real = batch.score_files
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "score_files", counting)
+    out_dir = tmp_path / "reports"
+    args = ["score", str(filing_file), str(filing_file), "--model", str(tiny_model), "--no-progress"]
+    assert main([*args, "--format", "html,json,md", "--out-dir", str(out_dir)]) == 0
+    assert len(calls) == 1
+    stem = filing_file.stem
+    written = sorted(p.name for p in out_dir.iterdir())
+    assert written == sorted(f"{s}.{ext}" for s in (stem, f"{stem}-2") for ext in ("html", "json", "md"))
+    assert json.loads((out_dir / f"{stem}.json").read_text("utf-8"))["document"]["pages"] == 6
+    assert (out_dir / f"{stem}-2.html").read_text("utf-8").startswith("<!DOCTYPE html>")
+    capsys.readouterr()
+
+    assert main([*args, "--format", "html,json"]) == 2
+    assert "need --out-dir" in capsys.readouterr().err
+    assert main([*args, "--out", str(tmp_path / "x"), "--out-dir", str(out_dir)]) == 2
+    assert "not both" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*args, "--format", "html,pdf"])
+    assert "'html,pdf': expected one or more of table, json, html, md" in capsys.readouterr().err
+
+
+def test_compare_markdown(
+    tiny_model: Path, filing_file: Path, later_filing_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["compare", str(filing_file), str(later_filing_file), "--model", str(tiny_model), "--no-progress"]
+    assert main([*args, "--format", "md"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("# Risk comparison: ")
+    for section in ("## added (", "## removed (", "## changed ("):
+        assert section in text
+    assert "aligned " in text and "only in new" in text
