@@ -149,40 +149,61 @@ def store_benchmark(path: Path, filings: int, per_filing: int, repeat: int) -> d
 # ---------------------------------------------------------------------- the build
 def measure_build(paths: list[str], engine: str = "local") -> dict[str, Any]:
     """Run ``risklens corpus build PATHS --engine ENGINE`` in a child process (a fresh
-    database); its summary, wall time and the peak RSS of the largest process."""
+    database); its summary, wall time and the peak memory of its process tree."""
     with tempfile.TemporaryDirectory() as tmp:
         command = [sys.executable, "-m", "risklens", "corpus", "build", *paths, "--db", str(Path(tmp) / "b.duckdb"),
                    "--engine", engine, "--no-progress", "--format", "json"]
         start = time.perf_counter()
-        out, err, peak = _run_watching_memory(command)
+        out, err, peak, peak_pss = _run_watching_memory(command)
         wall = time.perf_counter() - start
     if not out.strip():
         raise RuntimeError(f"the build failed: {err.strip().splitlines()[-1:]}")
     summary = json.loads(out)
     summary["wall_seconds"] = round(wall, 1)  # with model loading and, for Ray, starting it
     summary["peak_rss_mb"] = round(peak / 1e6, 1)
+    summary["peak_pss_mb"] = round(peak_pss / 1e6, 1)
     summary["source"] = " ".join(["risklens", *command[3:]])
     return summary
 
 
-def _run_watching_memory(command: list[str], interval: float = 0.5) -> tuple[str, str, int]:
-    """Run ``command``; its stdout, stderr and the peak summed RSS of it and all its
-    descendants (ingestion workers, sandboxes, Ray's processes), sampled every ``interval``."""
+def _run_watching_memory(command: list[str], interval: float = 0.5) -> tuple[str, str, int, int]:
+    """Run ``command``; its stdout, stderr and the peaks of the summed RSS and the summed PSS
+    of it and all its descendants (ingestion workers, sandboxes, Ray's processes), sampled
+    every ``interval``. Summed RSS counts every shared page (torch's and Ray's libraries,
+    the object store) once per process that maps it; summed PSS shares each such page out
+    among its processes, so it is the physical memory the whole tree holds."""
     import psutil
 
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         child = psutil.Popen(command, stdout=out, stderr=err, text=True)
-        peak = 0
+        peak = peak_pss = 0
         while child.poll() is None:
-            try:
-                tree = [child, *child.children(recursive=True)]
-                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-            except psutil.Error:
-                pass
+            rss, pss = _tree_memory(child)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             time.sleep(interval)
         out.seek(0)
         err.seek(0)
-        return out.read(), err.read(), peak
+        return out.read(), err.read(), peak, peak_pss
+
+
+def _tree_memory(root: Any) -> tuple[int, int]:
+    """Summed RSS and PSS (bytes) of ``root`` and its descendants; processes that end while
+    being read are left out."""
+    import psutil
+
+    rss = pss = 0
+    try:
+        tree = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0, 0
+    for process in tree:
+        try:
+            info = process.memory_full_info()
+        except psutil.Error:
+            continue
+        rss += info.rss
+        pss += getattr(info, "pss", info.rss)
+    return rss, pss
 
 
 def build_figures(summary: dict[str, Any]) -> dict[str, Any]:
@@ -190,7 +211,8 @@ def build_figures(summary: dict[str, Any]) -> dict[str, Any]:
     seconds = float(summary["seconds"])
     scored, paragraphs = int(summary["scored"]), int(summary["paragraphs"])
     return {
-        **{k: summary[k] for k in ("scored", "paragraphs", "seconds", "wall_seconds", "peak_rss_mb", "source")
+        **{k: summary[k] for k in ("scored", "paragraphs", "seconds", "wall_seconds", "peak_rss_mb", "peak_pss_mb",
+                                   "source")
            if k in summary},
         "failed": summary.get("failed"),
         "filings_per_min": round(60 * scored / seconds, 2),
@@ -230,17 +252,22 @@ def to_markdown(report: dict[str, Any]) -> str:
             f"{build['scored']} filings, {build['paragraphs']:,} risk paragraphs in {build['seconds']} s: "
             f"**{build['filings_per_min']} filings/min, {build['paragraphs_per_s']} paragraphs/s**, "
             f"{build['seconds_per_paragraph']} s per paragraph, {build['paragraphs_per_filing']} paragraphs per filing; "
-            f"peak RSS {build.get('peak_rss_mb', '?')} MB. Source: {build.get('source', '?')}.",
+            f"peak memory of the build's process tree {build.get('peak_pss_mb', '?')} MB PSS "
+            f"({build.get('peak_rss_mb', '?')} MB summed RSS). Source: {build.get('source', '?')}.",
         ]
         if len(report.get("engines", {})) > 1:
             first = next(iter(report["engines"].values()))
             lines += ["", f"Engines on the same files, one after the other (`{first.get('source', '?')}`, then `--engine` "
-                      "changed): peak RSS summed over each build's process tree.",
-                      "", "| engine | filings | paragraphs | build s | wall s (with start-up) | filings/min | paragraphs/s | peak RSS MB |",
-                      "|---|---|---|---|---|---|---|---|"]
+                      "changed). Peak memory of each build's whole process tree: summed PSS (each shared page "
+                      "divided among the processes that map it: the physical memory held) and summed RSS (every "
+                      "shared page counted once per process: an upper bound).",
+                      "", "| engine | filings | paragraphs | build s | wall s (with start-up) | filings/min | paragraphs/s "
+                      "| peak PSS MB | peak summed RSS MB |",
+                      "|---|---|---|---|---|---|---|---|---|"]
             lines += [
                 f"| {name} | {e['scored']} | {e['paragraphs']} | {e['seconds']} | {e.get('wall_seconds', '?')} | "
-                f"{e['filings_per_min']} | {e['paragraphs_per_s']} | {e.get('peak_rss_mb', '?')} |"
+                f"{e['filings_per_min']} | {e['paragraphs_per_s']} | {e.get('peak_pss_mb', '?')} | "
+                f"{e.get('peak_rss_mb', '?')} |"
                 for name, e in report["engines"].items()
             ]
         est = report["estimate"]

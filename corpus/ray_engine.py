@@ -29,6 +29,17 @@ from risklens.filings.limits import ParseLimits
 from risklens.model.meta import ModelMeta
 from risklens.scoring.score import ScoredFiling
 
+OBJECT_STORE_BYTES = 256 * 2**20
+"""The local instance's object store: ingested filings pass through it a batch at a time,
+so a quarter GiB is plenty (Ray's default is 30% of the machine's memory)."""
+INGEST_CALLS_PER_WORKER = 16
+"""An ingestion worker process is replaced after this many files, so the memory a large
+filing's clean-up leaves behind goes back to the system. It also keeps ingestion out of the
+model actor: Ray Data fuses a map into the next one only when their remote arguments match."""
+WORKER_ENV = {"MALLOC_ARENA_MAX": "2"}
+"""As ``serve`` and the local build do: freed memory goes back to the system instead of
+staying in one glibc arena per thread of the encoder."""
+
 
 class RayUnavailable(RuntimeError):
     """Ray is not installed, or the cluster cannot be reached."""
@@ -83,7 +94,8 @@ class RayBuilder(Builder):
                 ray.init(address=self.address, log_to_driver=False)
             else:
                 cpus = max(1, self.options.workers) + self.actors
-                ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)
+                ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False,
+                         object_store_memory=OBJECT_STORE_BYTES, runtime_env={"env_vars": WORKER_ENV})
         try:
             yield from self._run_dataset(ray, paths)
         finally:
@@ -94,7 +106,7 @@ class RayBuilder(Builder):
         limits = self.options.limits
         dataset = (
             ray.data.from_items([{"path": str(p)} for p in paths], override_num_blocks=max(1, len(paths)))
-            .map(_ingest_row, fn_kwargs={"limits": limits})
+            .map(_ingest_row, fn_kwargs={"limits": limits}, max_calls=INGEST_CALLS_PER_WORKER)
             .map_batches(
                 ClassifyActor,
                 fn_constructor_kwargs={"model_dir": str(self.model_dir), "batch_size": self.options.batch_size},

@@ -155,3 +155,11 @@ def test_sigkill_mid_build_then_rerun_completes(tmp_path: Path, tiny_model_dir: 
         assert (summary.skipped, summary.scored, summary.failed) == (stored, count - stored, 0)
         assert_complete(store, count)
         assert rows(store, "SELECT count(DISTINCT path) FROM filings") == [(count,)]
+
+
+def test_freed_memory_goes_back_on_linux() -> None:
+    import sys
+
+    from risklens.corpus.build import release_freed_memory
+
+    assert release_freed_memory() is sys.platform.startswith("linux")
