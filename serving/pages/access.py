@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from risklens.serving.pages.base import check_form, gate, login_page, safe_next, see_other
-from risklens.serving.pages.session import forget, login, needs_token
+from risklens.serving.pages.session import current_session, forget, login, needs_token
 
 access_pages = APIRouter(include_in_schema=False)
 
@@ -19,7 +19,7 @@ access_pages = APIRouter(include_in_schema=False)
 @access_pages.get("/login")
 async def login_form(request: Request) -> Response:
     """The token form (200 here: it is the page that was asked for)."""
-    if not needs_token(request):
+    if not needs_token(request) or current_session(request) is not None:
         return RedirectResponse("/", status_code=303)
     return login_page(request, status=200)
 
@@ -30,7 +30,7 @@ async def login_submit(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=10)
     session = login(request, str(form.get("token", "")))
     if session is None:
-        return login_page(request, status=401, wrong=True)
+        return login_page(request, status=401, wrong=True, next_path=str(form.get("next", "/")))
     return see_other(request, session, safe_next(str(form.get("next", "/"))))
 
 

@@ -76,10 +76,12 @@ def api_error_page(request: Request, session: Session | None, exc: ApiError) -> 
     return error_page(request, session, exc.status_code, exc.code, exc.message)
 
 
-def login_page(request: Request, status: int = 401, wrong: bool = False) -> HTMLResponse:
-    """The token form (401: the page behind it needs the token)."""
-    path = request.url.path
-    next_path = path + (f"?{request.url.query}" if request.url.query else "")
+def login_page(request: Request, status: int = 401, wrong: bool = False, next_path: str | None = None) -> HTMLResponse:
+    """The token form (401: the page behind it needs the token); after the token the
+    browser goes on to ``next_path``, by default the page it asked for."""
+    if next_path is None:
+        path = request.url.path
+        next_path = "/" if path == "/login" else path + (f"?{request.url.query}" if request.url.query else "")
     return page(request, None, "login.html", status=status, wrong=wrong, next_path=safe_next(next_path))
 
 

@@ -244,24 +244,31 @@ def _comparison(request: Request, session: Session, rid: str) -> Comparison | HT
     return found if found is not None else error_page(request, session, 404, "not_found")
 
 
+def _pair_view(pair: Any) -> dict[str, Any]:
+    """One evidence pair as old and new HTML side by side (a character diff when both exist)."""
+    own, other = pair.evidence.text, pair.counterpart.text if pair.counterpart else ""
+    old_text, new_text = (own, other) if pair.side == "old" else (other, own)
+    left, right = char_diff(old_text, new_text) if old_text and new_text else (old_text, new_text)
+    refs = (pair.evidence, pair.counterpart) if pair.side == "old" else (pair.counterpart, pair.evidence)
+    return {"old": left, "new": right, "old_ref": refs[0], "new_ref": refs[1], "similarity": pair.similarity,
+            "key": (" ".join(old_text.split()), " ".join(new_text.split()))}
+
+
 def _pair_views(comparison: Comparison) -> dict[str, list[dict[str, Any]]]:
-    """Per status, each risk with its evidence pairs as (old html, new html) side by side."""
+    """Per status, each risk with its evidence pairs side by side; for unchanged risks only
+    the pairs whose wording changed (so a reworded paragraph is never hidden)."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for status in STATUS_ORDER[:3]:
+    for status in STATUS_ORDER:
         risks = []
         for risk in comparison.by_status(status):
             pairs, seen = [], set()
             for pair in (*risk.old_evidence[:2], *risk.new_evidence[:2]):
-                own, other = pair.evidence.text, pair.counterpart.text if pair.counterpart else ""
-                old_text, new_text = (own, other) if pair.side == "old" else (other, own)
-                if (old_text, new_text) in seen:
+                view = _pair_view(pair)
+                reworded = all(view["key"]) and view["key"][0] != view["key"][1]
+                if view["key"] in seen or (status == "unchanged" and not reworded):
                     continue
-                seen.add((old_text, new_text))
-                left, right = char_diff(old_text, new_text) if old_text and new_text else (old_text, new_text)
-                ev, cp = pair.evidence, pair.counterpart
-                where = (ev, cp) if pair.side == "old" else (cp, ev)
-                pairs.append({"old": left, "new": right, "old_ref": where[0], "new_ref": where[1],
-                              "similarity": pair.similarity})
+                seen.add(view["key"])
+                pairs.append(view)
             risks.append({"risk": risk, "pairs": pairs})
         out[status] = risks
     return out
@@ -280,7 +287,7 @@ async def compare_page(request: Request, rid: Annotated[str, RID]) -> Response:
 
     return page(
         request, gated, "compare.html", rid=rid, c=comparison, chart=Markup(comparison_chart(comparison)),
-        by_status=_pair_views(comparison), unchanged=comparison.by_status("unchanged"),
+        by_status=_pair_views(comparison),
     )
 
 

@@ -74,7 +74,7 @@
       });
       request.addEventListener("load", function () {
         var type = request.getResponseHeader("content-type") || "";
-        if (request.status === 200 && request.responseURL && request.responseURL.indexOf(form.action) !== 0) {
+        if (request.status === 200 && request.responseURL && request.responseURL !== form.action) {
           window.location.assign(request.responseURL);
         } else if (type.indexOf("text/html") === 0) {
           showPage(request.responseText);
