@@ -175,7 +175,9 @@ def test_token_flow(fake_loader: Loader) -> None:
 
 def test_docs_and_redoc_use_local_assets_only(client: TestClient) -> None:
     for path in ("/docs", "/redoc"):
-        html = client.get(path).text
+        answer = client.get(path)
+        html = answer.text
+        assert "default-src 'self'" in answer.headers["content-security-policy"]
         urls = re.findall(r'(?:src|href)=["\']([^"\']+)', html) + re.findall(r"url: ?'([^']+)'", html)
         assert urls and all(u.startswith("/") for u in urls), urls
         assert "cdn" not in html.lower() and "fonts.googleapis" not in html
