@@ -96,7 +96,13 @@ def test_token_upload_profile_and_label_correction(offline: tuple[Any, list[str]
     page.screenshot(path=str(screenshots / "04-evidence.png"))
 
     item = page.locator("details.para-item").filter(has=page.locator("summary", has_text="实体清单")).first
-    item.locator("summary").click()
+    item.locator("summary").focus()
+    page.keyboard.press("Enter")  # opened by keyboard; Tab then reaches its label checkboxes
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "labels":
+            break
+    assert page.evaluate("document.activeElement.type") == "checkbox"
     probabilities = item.locator("table.probs tbody tr")
     assert probabilities.count() == 30
     form = item.locator("form.labels")
@@ -148,6 +154,11 @@ def test_error_page_keyboard_and_docs(offline: tuple[Any, list[str]], shipped_se
         page.keyboard.press("Tab")
         reached.append(page.evaluate("document.activeElement.name || document.activeElement.textContent.trim()"))
     assert {"file", "old", "new"} <= set(reached), reached
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    page.screenshot(path=str(screenshots / "02-home-phone.png"))
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     plain = tmp_path / "notice.txt"
     plain.write_text("关于召开年度股东大会的通知\n\n本次会议审议利润分配方案。\n", encoding="utf-8")
