@@ -29,6 +29,7 @@ from risklens.serving.limits import (
     MAX_PARAGRAPHS,
     MAX_PDF_PAGES,
 )
+from risklens.serving.pages import install_pages
 from risklens.serving.routes import health, v1
 from risklens.serving.state import TOKEN_ENV, ServerSettings, ServerState
 
@@ -101,6 +102,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         summary="Risk disclosures of Chinese A-share filings: paragraph labels, filing profiles, comparisons.",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from local files by serving.pages (no CDN)
+        redoc_url=None,
     )
     app.state.risklens = state
     errors.install(app)
@@ -111,4 +114,5 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.include_router(health)
     app.include_router(v1)
     app.include_router(corpus)
+    install_pages(app)  # the pages under / and the offline /docs, /redoc
     return app

@@ -1,0 +1,306 @@
+"""The upload, profile, label-correction and comparison pages.
+
+``POST /upload`` scores a filing with the same code as ``POST /v1/filings``
+(``serving.jobs.score_upload``, the same queue, limits and timeout) and redirects to its
+profile page; ``POST /compare`` does the same for two filings with
+``scoring.compare.compare_filings``. Results are kept for the uploading session only
+(``serving.pages.results``). A label correction goes through the function behind
+``POST /v1/feedback`` (``serving.routes.store_feedback``) under the same rule
+(``serving.auth.check_feedback_allowed``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData, UploadFile
+
+from risklens.labels.taxonomy import LABELS
+from risklens.scoring.compare import STATUS_ORDER, Comparison, compare_filings
+from risklens.scoring.report_html import comparison_chart, comparison_html, profile_html
+from risklens.scoring.score import ScoredFiling
+from risklens.serving.auth import check_feedback_allowed, state_of
+from risklens.serving.errors import ApiError
+from risklens.serving.jobs import current_model, run_job, score_upload
+from risklens.serving.pages.base import (
+    HEADERS,
+    api_error_page,
+    check_form,
+    error_page,
+    gate,
+    page,
+    results,
+    see_other,
+)
+from risklens.serving.pages.render import (
+    char_diff,
+    paragraph_views,
+    peer_flags,
+    profile_csv,
+    report_fragment,
+)
+from risklens.serving.pages.session import Session
+from risklens.serving.routes import scoring_answer, store_feedback
+from risklens.serving.uploads import Upload
+
+filing_pages = APIRouter(include_in_schema=False)
+
+ACCEPTED = (".pdf", ".txt", ".md", ".markdown")
+RID = Path(min_length=8, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+async def _form(request: Request) -> FormData | None:
+    try:
+        return await request.form(max_files=3, max_fields=100)
+    except Exception:  # a malformed multipart body: the page says so below
+        return None
+
+
+async def _uploads(form: FormData, names: tuple[str, ...]) -> list[Upload] | str:
+    """The named files of ``form``, or the error code of the first one missing or of the
+    wrong type."""
+    out = []
+    for name in names:
+        item = form.get(name)
+        if not isinstance(item, UploadFile) or not item.filename:
+            return "missing_file"
+        if not item.filename.lower().endswith(ACCEPTED):
+            return "unsupported_format"
+        out.append(Upload(data=await item.read(), name=item.filename))
+    return out
+
+
+async def _read_post(request: Request, names: tuple[str, ...]) -> tuple[Session, list[Upload]] | HTMLResponse:
+    """The session and files of an upload form, or the page that says what is wrong."""
+    gated = gate(request)
+    if isinstance(gated, HTMLResponse):
+        return gated
+    form = await _form(request)
+    if form is None:
+        return error_page(request, gated, 400, "missing_file")
+    refused = check_form(request, gated, form)
+    if refused is not None:
+        return refused
+    files = await _uploads(form, names)
+    if isinstance(files, str):
+        return error_page(request, gated, 422 if files == "missing_file" else 415, files)
+    return gated, files
+
+
+@filing_pages.get("/")
+async def home(request: Request) -> Response:
+    """The start page: upload one filing, or two to compare."""
+    gated = gate(request)
+    if isinstance(gated, HTMLResponse):
+        return gated
+    return page(request, gated, "home.html", accepted=",".join(ACCEPTED))
+
+
+@filing_pages.post("/upload")
+async def upload(request: Request) -> Response:
+    """Score one uploaded filing, then show its profile."""
+    read = await _read_post(request, ("file",))
+    if isinstance(read, HTMLResponse):
+        return read
+    session, (filing,) = read
+    state = state_of(request)
+    try:
+        loaded = current_model(state)
+        limits = state.settings.parse_limits()
+        scored = await run_job(
+            state, lambda deadline: score_upload(loaded, filing, state.settings.batch_size, deadline, limits)
+        )
+    except ApiError as exc:
+        return api_error_page(request, session, exc)
+    rid = results(request).put(session.sid, "profile", scored)
+    return see_other(request, session, f"/profile/{rid}")
+
+
+def _scored(request: Request, session: Session, rid: str) -> ScoredFiling | HTMLResponse:
+    found = results(request).get(session.sid, "profile", rid)
+    return found if found is not None else error_page(request, session, 404, "not_found")
+
+
+@filing_pages.get("/profile/{rid}")
+async def profile_page(request: Request, rid: Annotated[str, RID], saved: int | None = None) -> Response:
+    """A scored upload: the CLI report, then every paragraph with its probabilities and labels."""
+    gated = gate(request)
+    if isinstance(gated, HTMLResponse):
+        return gated
+    scored = _scored(request, gated, rid)
+    if isinstance(scored, HTMLResponse):
+        return scored
+    return page(
+        request, gated, "profile.html", rid=rid, name=scored.profile.document.name,
+        report=report_fragment(scored), paragraphs=paragraph_views(scored),
+        peers=peer_flags(scored.profile.to_dict()), saved=saved,
+    )
+
+
+def _download(body: str | bytes, media_type: str, filename: str) -> Response:
+    headers = {**HEADERS, "Content-Disposition": f"attachment; filename=\"{filename}\""}
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def _stem(name: str) -> str:
+    stem = name.rsplit(".", 1)[0]
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in stem)[:60] or "filing"
+
+
+@filing_pages.get("/profile/{rid}/download.{fmt}")
+async def profile_download(
+    request: Request, rid: Annotated[str, RID], fmt: Literal["json", "csv", "html"]
+) -> Response:
+    """The profile as JSON (= POST /v1/filings), CSV (one row per leaf) or the CLI's HTML."""
+    gated = gate(request)
+    if isinstance(gated, HTMLResponse):
+        return gated
+    scored = _scored(request, gated, rid)
+    if isinstance(scored, HTMLResponse):
+        return scored
+    stem = f"{_stem(scored.profile.document.name)}-risk-profile"
+    if fmt == "json":
+        answer = scoring_answer(scored.profile.to_dict())
+        return _download(bytes(answer.body), "application/json", f"{stem}.json")
+    if fmt == "csv":
+        return _download("\ufeff" + profile_csv(scored), "text/csv; charset=utf-8", f"{stem}.csv")
+    return _download(profile_html([scored.profile]), "text/html; charset=utf-8", f"{stem}.html")
+
+
+def _correction(scored: ScoredFiling, form: FormData) -> dict[str, Any] | None:
+    """The feedback item of a label form: the paragraph and the ticked leaves."""
+    try:
+        index = int(str(form.get("paragraph", "")))
+    except ValueError:
+        return None
+    if not 0 <= index < len(scored.paragraphs):
+        return None
+    labels = [str(value) for value in form.getlist("labels")]
+    if any(label not in LABELS for label in labels):
+        return None
+    paragraph = scored.paragraphs[index]
+    return {
+        "id": f"{scored.profile.document.name}#{paragraph.id}",
+        "text": paragraph.text,
+        "heading": paragraph.heading or None,
+        "labels": [label for label in LABELS if label in labels],
+    }
+
+
+@filing_pages.post("/profile/{rid}/labels")
+async def correct_labels(request: Request, rid: Annotated[str, RID]) -> Response:
+    """Store the ticked leaves of one paragraph in the label store, as POST /v1/feedback does."""
+    gated = gate(request)
+    if isinstance(gated, HTMLResponse):
+        return gated
+    form = await _form(request) or FormData()
+    refused = check_form(request, gated, form)
+    if refused is not None:
+        return refused
+    scored = _scored(request, gated, rid)
+    if isinstance(scored, HTMLResponse):
+        return scored
+    item = _correction(scored, form)
+    if item is None:
+        return error_page(request, gated, 422, "invalid_feedback")
+    state = state_of(request)
+    try:
+        check_feedback_allowed(state)
+        await run_job(state, lambda _deadline: store_feedback(state, [item], "web"))
+    except ApiError as exc:
+        return api_error_page(request, gated, exc)
+    return see_other(request, gated, f"/profile/{rid}?saved={form.get('paragraph')}#p{form.get('paragraph')}")
+
+
+@filing_pages.post("/compare")
+async def compare(request: Request) -> Response:
+    """Score two uploaded filings and compare them."""
+    read = await _read_post(request, ("old", "new"))
+    if isinstance(read, HTMLResponse):
+        return read
+    session, (old_upload, new_upload) = read
+    state = state_of(request)
+
+    try:
+        loaded = current_model(state)
+        limits = state.settings.parse_limits()
+
+        def work(deadline: Any) -> Comparison:
+            old = score_upload(loaded, old_upload, state.settings.batch_size, deadline, limits)
+            new = score_upload(loaded, new_upload, state.settings.batch_size, deadline, limits)
+            return compare_filings(old, new)
+
+        comparison = await run_job(state, work)
+    except ApiError as exc:
+        return api_error_page(request, session, exc)
+    rid = results(request).put(session.sid, "compare", comparison)
+    return see_other(request, session, f"/compare/{rid}")
+
+
+def _comparison(request: Request, session: Session, rid: str) -> Comparison | HTMLResponse:
+    found = results(request).get(session.sid, "compare", rid)
+    return found if found is not None else error_page(request, session, 404, "not_found")
+
+
+def _pair_view(pair: Any) -> dict[str, Any]:
+    """One evidence pair as old and new HTML side by side (a character diff when both exist)."""
+    own, other = pair.evidence.text, pair.counterpart.text if pair.counterpart else ""
+    old_text, new_text = (own, other) if pair.side == "old" else (other, own)
+    left, right = char_diff(old_text, new_text) if old_text and new_text else (old_text, new_text)
+    refs = (pair.evidence, pair.counterpart) if pair.side == "old" else (pair.counterpart, pair.evidence)
+    return {"old": left, "new": right, "old_ref": refs[0], "new_ref": refs[1], "similarity": pair.similarity,
+            "key": (" ".join(old_text.split()), " ".join(new_text.split()))}
+
+
+def _pair_views(comparison: Comparison) -> dict[str, list[dict[str, Any]]]:
+    """Per status, each risk with its evidence pairs side by side; for unchanged risks only
+    the pairs whose wording changed (so a reworded paragraph is never hidden)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for status in STATUS_ORDER:
+        risks = []
+        for risk in comparison.by_status(status):
+            pairs, seen = [], set()
+            for pair in (*risk.old_evidence[:2], *risk.new_evidence[:2]):
+                view = _pair_view(pair)
+                reworded = all(view["key"]) and view["key"][0] != view["key"][1]
+                if view["key"] in seen or (status == "unchanged" and not reworded):
+                    continue
+                seen.add(view["key"])
+                pairs.append(view)
+            risks.append({"risk": risk, "pairs": pairs})
+        out[status] = risks
+    return out
+
+
+@filing_pages.get("/compare/{rid}")
+async def compare_page(request: Request, rid: Annotated[str, RID]) -> Response:
+    """Added, removed and changed risks, with aligned evidence and a character diff."""
+    gated = gate(request)
+    if isinstance(gated, HTMLResponse):
+        return gated
+    comparison = _comparison(request, gated, rid)
+    if isinstance(comparison, HTMLResponse):
+        return comparison
+    from markupsafe import Markup
+
+    return page(
+        request, gated, "compare.html", rid=rid, c=comparison, chart=Markup(comparison_chart(comparison)),
+        by_status=_pair_views(comparison),
+    )
+
+
+@filing_pages.get("/compare/{rid}/download.{fmt}")
+async def compare_download(request: Request, rid: Annotated[str, RID], fmt: Literal["json", "html"]) -> Response:
+    """The comparison as JSON (= POST /v1/compare) or the CLI's HTML."""
+    gated = gate(request)
+    if isinstance(gated, HTMLResponse):
+        return gated
+    comparison = _comparison(request, gated, rid)
+    if isinstance(comparison, HTMLResponse):
+        return comparison
+    stem = f"{_stem(comparison.old.name)}-vs-{_stem(comparison.new.name)}"
+    if fmt == "json":
+        return _download(bytes(scoring_answer(comparison.to_dict()).body), "application/json", f"{stem}.json")
+    return _download(comparison_html(comparison), "text/html; charset=utf-8", f"{stem}.html")
