@@ -31,7 +31,8 @@ class Document:
 
     ``doc_id`` is the first 16 hex digits of the SHA-256 of the file's bytes, so the same
     file always gets the same id. ``page_starts[i]`` is the first offset of the page
-    numbered ``page_numbers[i]``.
+    numbered ``page_numbers[i]``; page number 0 means *unknown* (a Word file, a text
+    without page marks), and ``pages`` is 0 when no page is known.
     """
 
     doc_id: str
@@ -48,9 +49,9 @@ class Document:
     """Pages that yielded text, where the reader counts them (PDF)."""
 
     def page_at(self, offset: int) -> int:
-        """The page number of the character at ``offset`` (clamped to the text)."""
+        """The page number of the character at ``offset`` (clamped to the text); 0 if unknown."""
         if not self.page_starts:
-            return 1
+            return 0
         index = bisect_right(self.page_starts, max(0, offset)) - 1
         return self.page_numbers[max(0, index)]
 

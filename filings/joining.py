@@ -163,6 +163,8 @@ class Joiner:
             return 1
         if not could_be_title(title):
             return 0
+        if nxt is not None and title[-1] in INCOMPLETE_END and not has_heading_ending(nxt.text):
+            return 0  # "十三、…应收账款分别为" goes on: a numbered paragraph, not a heading
         if not self.is_full(line) or nxt is None:
             return 1
         if parse_enumerator(nxt.text) is not None or is_front_title(nxt.text):

@@ -14,6 +14,9 @@ from typing import Literal, NamedTuple
 LineKind = Literal["text", "table", "header", "footer"]
 ReaderName = Literal["pdf", "text", "page_lines", "markdown", "docx"]
 
+UNKNOWN_PAGE = 0
+"""The page of a line whose page is not known (Word files; text without page marks)."""
+
 
 class RawLine(NamedTuple):
     """One extracted line; ``page`` is the page number as the source labels it (1-based;

@@ -4,6 +4,11 @@ Pages are not marked explicitly; printed page numbers on a line of their own
 (``1-1-5``, ``8-1-3``, ``19 / 156``, ``- 12 -``, ``第 3 页``) or a form feed end a page. When
 the printed numbers increase, a page takes the number printed at its end; otherwise pages
 are counted from 1.
+
+A page is only reported when it is known. Text between two printed numbers that are more
+than one apart (numbers lost in extraction), text after the last printed number, and a
+text with no page marks at all are on page 0, *unknown*: a guessed page beside evidence is
+worse than none (seed 002 printed "p.95" for every risk paragraph that way).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import re
 from itertools import pairwise
 
 from risklens.filings.errors import UnsupportedFormat
-from risklens.filings.readers.raw import RawDocument, RawLine
+from risklens.filings.readers.raw import UNKNOWN_PAGE, RawDocument, RawLine
 
 # A printed page number alone on a line; group "n" is the page's own number.
 PAGE_NUMBER = re.compile(
@@ -112,13 +117,16 @@ def read_text(text: str) -> RawDocument:
 
 
 def _chunk_pages(printed: list[int | None], chunks: list[list[str]]) -> list[list[int]]:
-    """The page of every line of every chunk.
+    """The page of every line of every chunk (``UNKNOWN_PAGE`` where it is not known).
 
     When the printed numbers strictly increase, a chunk ending with number m that follows
-    one ending with k covers pages k+1..m; text extracted with some page numbers missing
-    has chunks spanning many pages, so lines are spread over that range in proportion to
-    their position. Otherwise chunks are numbered 1, 2, 3…
+    one ending with k is page m only if m == k + 1; a chunk spanning several pages (page
+    numbers lost in extraction) and the text after the last printed number are unknown.
+    Otherwise chunks are numbered 1, 2, 3… when page breaks were seen, and a text without
+    any page break is unknown.
     """
+    if len(chunks) == 1 and not printed:
+        return [[UNKNOWN_PAGE] * len(chunks[0])]
     known = [n for n in printed if n is not None]
     monotonic = (
         bool(known)
@@ -127,14 +135,12 @@ def _chunk_pages(printed: list[int | None], chunks: list[list[str]]) -> list[lis
     )
     if not monotonic:
         return [[index + 1] * len(chunk) for index, chunk in enumerate(chunks)]
-    ends = list(known)
-    while len(ends) < len(chunks):  # text after the last printed number
-        ends.append(ends[-1] + 1)
     result: list[list[int]] = []
-    previous = 0 if ends[0] <= 10 else ends[0] - 1  # a front part, or an excerpt
-    for chunk, end in zip(chunks, ends, strict=False):
-        span = end - previous
-        count = max(1, len(chunk))
-        result.append([previous + 1 + (i * span) // count for i in range(len(chunk))])
+    previous = 0 if known[0] <= 10 else known[0] - 1  # a front part, or an excerpt
+    for chunk, end in zip(chunks, known, strict=False):
+        page = end if end - previous == 1 else UNKNOWN_PAGE
+        result.append([page] * len(chunk))
         previous = end
+    for chunk in chunks[len(known) :]:  # text after the last printed number
+        result.append([UNKNOWN_PAGE] * len(chunk))
     return result

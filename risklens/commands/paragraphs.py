@@ -68,5 +68,5 @@ def _run_paragraphs(paths: list[Path], sections: str, fmt: str, out: TextIO, err
                 out.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
             else:
                 text = p.text if len(p.text) <= 60 else p.text[:59] + "…"
-                out.write(f"{p.id}\t{p.section}\tp.{p.page}\t{p.heading.split(' / ')[-1] if p.heading else '-'}\t{text}\n")
+                out.write(f"{p.id}\t{p.section}\t{f'p.{p.page}' if p.page else 'page unknown'}\t{p.heading.split(' / ')[-1] if p.heading else '-'}\t{text}\n")
     return 1 if failed else 0
