@@ -16,7 +16,7 @@ Section kinds (``Paragraph.section``):
 - ``other``: everything else.
 
 A section runs from its heading to the next heading at the same or an outer level. An
-annual report's risk block (and a 风险管理 section) also ends at a table or a run of
+annual report's risk block also ends at a table or a run of
 table cells that follows it (``filings.structure``).
 """
 
@@ -40,7 +40,7 @@ MAJOR_SECTIONS: Final = frozenset({MAJOR_MATTERS, SPECIAL_RISKS})
 SELECTIONS: Final = {"risk": RISK_SECTIONS, "major": MAJOR_SECTIONS}
 FALLBACK_SECTIONS: Final = {"risk": frozenset({RISK_MANAGEMENT})}
 """Sections a selection takes only when it finds none of its own."""
-ENDS_AT_TABLE: Final = frozenset({ANNUAL_REPORT_RISKS, RISK_MANAGEMENT})
+ENDS_AT_TABLE: Final = frozenset({ANNUAL_REPORT_RISKS})
 """Sections that end at a table (or a run of table cells) after their text."""
 
 _RISK_FACTORS = re.compile(r"^(?:与|和)?(?:本次(?:发行|债券|证券|交易)|发行人)?(?:相关的?)?风险因素$")
