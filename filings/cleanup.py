@@ -64,22 +64,12 @@ def looks_like_table_row(raw: str) -> bool:
     text = " ".join(tokens)
     if _UNIT_LINE.match(text):
         return True
-    if _PROSE_PUNCT.search(text) or text[-1] in _OPEN_END or _numbered_sentence(tokens[0]):
+    if _PROSE_PUNCT.search(text):
         return False
     figures = sum(1 for token in tokens if _FIGURE.match(token))
     if figures >= 2 and figures * 2 >= len(tokens):
         return True
     return len(tokens) >= 4 and all(len(token) >= 2 for token in tokens)
-
-
-# A line ending in one of these goes on in the next line: prose, not a table row.
-_OPEN_END = "、，,（(“"
-
-
-def _numbered_sentence(token: str) -> bool:
-    """"十四、公司最近三年及一期投资收益分别为": a numbered item, not a row title."""
-    enum = parse_enumerator(token)
-    return enum is not None and enum.kind in ("cn", "paren_cn") and len(token) - enum.end >= 8
 
 
 def repetition_key(text: str) -> str:

@@ -87,8 +87,16 @@ def build_document(
     blocks: list[PendingBlock],
     recovered: bool = False,
     pages_read: int | None = None,
+    known_pages: frozenset[int] | None = None,
 ) -> Document:
-    """Assemble a Document from blocks in reading order."""
+    """Assemble a Document from blocks in reading order.
+
+    Pages not in ``known_pages`` (when given) were guessed by the reader and become 0,
+    unknown; ``pages`` is then the highest known page.
+    """
+    if known_pages is not None:
+        pages = max(known_pages, default=0)
+        blocks = [_forget_guessed_pages(block, known_pages) for block in blocks]
     parts: list[str] = []
     built: list[Block] = []
     starts: list[int] = []
@@ -114,3 +122,11 @@ def build_document(
         recovered=recovered,
         pages_read=pages_read,
     )
+
+
+def _forget_guessed_pages(block: PendingBlock, known: frozenset[int]) -> PendingBlock:
+    """``block`` with every page not in ``known`` replaced by 0 (unknown)."""
+    if all(page in known for _, page in block.page_marks):
+        return block
+    marks = tuple((offset, page if page in known else 0) for offset, page in block.page_marks)
+    return PendingBlock(block.text, block.kind, marks)

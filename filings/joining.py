@@ -150,11 +150,19 @@ class Joiner:
         if nxt is not None and nxt.kind != "text":
             nxt = None
         if enum.kind == "chapter":
-            return _chapter_span(title, nxt)
+            if not could_be_title(title, chapter=True):
+                return 0
+            if (
+                not title
+                and nxt is not None
+                and parse_enumerator(nxt.text) is None
+                and could_be_title(nxt.text, chapter=True)
+                and len(nxt.text) <= 30
+            ):
+                return 2
+            return 1
         if not could_be_title(title):
             return 0
-        if nxt is not None and title[-1] in INCOMPLETE_END and not has_heading_ending(nxt.text):
-            return 0  # "十三、…应收账款分别为" goes on: a numbered paragraph, not a heading
         if not self.is_full(line) or nxt is None:
             return 1
         if parse_enumerator(nxt.text) is not None or is_front_title(nxt.text):
@@ -164,18 +172,3 @@ class Joiner:
         if not ends_sentence(nxt.text) and not self.is_full(nxt) and could_be_title(title + nxt.text):
             return 2  # a long heading wrapped onto a second line
         return 0  # a wrapped paragraph that happens to start with a number
-
-
-def _chapter_span(title: str, nxt: CleanLine | None) -> int:
-    """Lines of a 第N节/章 heading: 1, 2 when its title is on the next line, 0 if none."""
-    if not could_be_title(title, chapter=True):
-        return 0
-    if (
-        not title
-        and nxt is not None
-        and parse_enumerator(nxt.text) is None
-        and could_be_title(nxt.text, chapter=True)
-        and len(nxt.text) <= 30
-    ):
-        return 2
-    return 1

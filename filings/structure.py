@@ -14,8 +14,9 @@ Three rules keep the outline honest where layout is lost:
 
 - ``目录`` (the table of contents) opens nothing: it closes every open heading, so the
   entries after it never sit under "目录".
-- A numbered item that skips one number (十三 → 十五) still takes its sibling's place when
-  a table came between them: the missing item was read as a table row.
+- A numbered item that PDF layout turned into a table row ("十四、…分别为 7,446.73万元")
+  still opens its item when its number continues the outline; and an item that skips one
+  number (十三 → 十五) still takes its sibling's place when a table came between them.
 - An annual report's risk block (sections in ``ENDS_AT_TABLE``) ends at a run of
   ``TABLE_RUN`` table rows or cells (``filings.fragments``): what follows is the next
   table (an investor-reception log), not more of the last risk item.
@@ -41,6 +42,8 @@ from risklens.filings.sections import ENDS_AT_TABLE, RISK_FACTORS, section_of_he
 # A numbered paragraph that continues the outline stands in heading paths by its first
 # clause, cut at this many characters.
 ITEM_TITLE_CHARS = 30
+# A numbered table row with this many characters besides figures is an item of the outline.
+MIN_ITEM_CHARS = 8
 # This many table rows or cells in a row end an annual report's risk block.
 TABLE_RUN = 3
 # The heading that is a table of contents, not a chapter.
@@ -161,7 +164,7 @@ def walk(doc: Document, *, numbered_risk_factors: bool = False) -> Iterator[Pros
     for block in doc.blocks:
         text = doc.block_text(block)
         if block.kind == "table":
-            stack.see_table()
+            _numbered_table_row(stack, text)
             continue
         if block.kind == "heading":
             enum = None if is_front_title(text) else parse_enumerator(text)
@@ -188,6 +191,28 @@ def walk(doc: Document, *, numbered_risk_factors: bool = False) -> Iterator[Pros
         yield ProseSpan(start, block.end, doc.page_at(start), stack.path())
         if opened_item is not None:
             stack.open(opened_item, _short_title(text[opened_item.end :]))
+
+
+def _numbered_table_row(stack: _Stack, text: str) -> None:
+    """A table row, or a numbered item that PDF layout made look like one.
+
+    "十四、公司最近三年及一期投资收益分别为 7,446.73万元、…" is read as a table row (its
+    figures stand in columns), but its number continues the outline: it opens its item,
+    so that the rest of its text and the next item ("十五、") are not nested under the
+    previous one.
+    """
+    enum = parse_enumerator(text)
+    if (
+        enum is not None
+        and enum.kind in ("cn", "paren_cn")
+        and stack.has_kind(enum.kind)
+        and enum.number == stack.expected_number(enum.kind)
+        and sum(not (ch.isdigit() or ch in " .,%") for ch in text[enum.end :]) >= MIN_ITEM_CHARS
+    ):
+        stack.close(enum.kind)
+        stack.open(enum, _short_title(text[enum.end :]))
+        return
+    stack.see_table()
 
 
 def _short_title(text: str) -> str:

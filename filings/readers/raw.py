@@ -41,3 +41,6 @@ class RawDocument:
     """True when the file was damaged (e.g. a cut-off download) and was read as far as it goes."""
     pages_read: int | None = None
     """Pages that yielded text, where the reader counts them (PDF)."""
+    known_pages: frozenset[int] | None = None
+    """Pages whose number is known; None when all are. Lines on other pages carry a guessed
+    number that clean-up may use (page edges), but paragraphs report them as unknown."""

@@ -5,10 +5,12 @@ Pages are not marked explicitly; printed page numbers on a line of their own
 the printed numbers increase, a page takes the number printed at its end; otherwise pages
 are counted from 1.
 
-A page is only reported when it is known. Text between two printed numbers that are more
-than one apart (numbers lost in extraction), text after the last printed number, and a
-text with no page marks at all are on page 0, *unknown*: a guessed page beside evidence is
-worse than none (seed 002 printed "p.95" for every risk paragraph that way).
+Only some of those pages are *known*: text between two printed numbers more than one
+apart (numbers lost in extraction) is spread over the pages between them, text after
+the last printed number is put on the next page, and a text without any page mark is
+page 1 — guesses that let clean-up find page edges, but that no paragraph may show (seed
+002 printed "p.95" for every risk paragraph that way). ``RawDocument.known_pages`` lists
+the pages that are known; the others are reported as unknown.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import re
 from itertools import pairwise
 
 from risklens.filings.errors import UnsupportedFormat
-from risklens.filings.readers.raw import UNKNOWN_PAGE, RawDocument, RawLine
+from risklens.filings.readers.raw import RawDocument, RawLine
 
 # A printed page number alone on a line; group "n" is the page's own number.
 PAGE_NUMBER = re.compile(
@@ -113,20 +115,32 @@ def read_text(text: str) -> RawDocument:
     for chunk, pages in zip(chunks, _chunk_pages(printed, chunks), strict=True):
         doc.lines.extend(RawLine(line, page) for line, page in zip(chunk, pages, strict=True))
     doc.pages = max((line.page for line in doc.lines), default=1)
+    doc.known_pages = _known_pages(printed, len(chunks))
     return doc
 
 
+def _known_pages(printed: list[int | None], chunks: int) -> frozenset[int]:
+    """The pages whose number the text states, as ``_chunk_pages`` numbers them.
+
+    With increasing printed numbers, a chunk ending with m is known to be page m only when
+    the chunk before it ended with m - 1 (or m is 1); text after the last number is not.
+    Otherwise the chunks are pages cut at page marks, known when there is more than one.
+    """
+    known = [n for n in printed if n is not None]
+    if known and len(known) == len(printed) and all(b > a for a, b in pairwise(known)):
+        first = 0 if known[0] <= 10 else known[0] - 1  # a front part, or an excerpt
+        return frozenset(m for k, m in zip([first, *known], known, strict=False) if m - k == 1)
+    return frozenset(range(1, chunks + 1)) if chunks > 1 else frozenset()
+
+
 def _chunk_pages(printed: list[int | None], chunks: list[list[str]]) -> list[list[int]]:
-    """The page of every line of every chunk (``UNKNOWN_PAGE`` where it is not known).
+    """The page of every line of every chunk.
 
     When the printed numbers strictly increase, a chunk ending with number m that follows
-    one ending with k is page m only if m == k + 1; a chunk spanning several pages (page
-    numbers lost in extraction) and the text after the last printed number are unknown.
-    Otherwise chunks are numbered 1, 2, 3… when page breaks were seen, and a text without
-    any page break is unknown.
+    one ending with k covers pages k+1..m; text extracted with some page numbers missing
+    has chunks spanning many pages, so lines are spread over that range in proportion to
+    their position. Otherwise chunks are numbered 1, 2, 3…
     """
-    if len(chunks) == 1 and not printed:
-        return [[UNKNOWN_PAGE] * len(chunks[0])]
     known = [n for n in printed if n is not None]
     monotonic = (
         bool(known)
@@ -135,12 +149,14 @@ def _chunk_pages(printed: list[int | None], chunks: list[list[str]]) -> list[lis
     )
     if not monotonic:
         return [[index + 1] * len(chunk) for index, chunk in enumerate(chunks)]
+    ends = list(known)
+    while len(ends) < len(chunks):  # text after the last printed number
+        ends.append(ends[-1] + 1)
     result: list[list[int]] = []
-    previous = 0 if known[0] <= 10 else known[0] - 1  # a front part, or an excerpt
-    for chunk, end in zip(chunks, known, strict=False):
-        page = end if end - previous == 1 else UNKNOWN_PAGE
-        result.append([page] * len(chunk))
+    previous = 0 if ends[0] <= 10 else ends[0] - 1  # a front part, or an excerpt
+    for chunk, end in zip(chunks, ends, strict=False):
+        span = end - previous
+        count = max(1, len(chunk))
+        result.append([previous + 1 + (i * span) // count for i in range(len(chunk))])
         previous = end
-    for chunk in chunks[len(known) :]:  # text after the last printed number
-        result.append([UNKNOWN_PAGE] * len(chunk))
     return result

@@ -152,18 +152,29 @@ def test_seed_004_has_no_table_of_contents_root(seeds_dir: Path) -> None:
 
 # 5. Numbered siblings stay siblings across a table or a page break.
 def test_a_numbered_item_read_as_a_table_row_does_not_nest_the_next_one() -> None:
-    lines = ["重大事项提示", "十三、公司应收账款余额较大，存在坏账风险。", "十四、投资收益 7,446.73 8,483.71",
-             "十五、公司有息债务规模较大，存在偿债风险。"]
+    lines = ["重大事项提示", "一、公司应收账款余额较大，存在坏账风险。", "二、投资收益 7,446.73 8,483.71",
+             "三、公司有息债务规模较大，存在偿债风险。"]
     risk = extract_paragraphs(_doc(lines), "risk")
-    assert risk[-1].text.startswith("十五、") and "十三、" not in risk[-1].heading
+    assert risk[-1].text.startswith("三、") and risk[-1].heading_levels == ("重大事项提示",)
+
+
+def test_a_numbered_item_printed_as_a_table_row_opens_its_item() -> None:
+    lines = ["重大事项提示", "一、公司应收账款余额较大，存在坏账风险。",
+             "二、公司最近三年的投资收益分别为 7,446.73 万元、 8,483.71 万元、",
+             "2,364.35万元，投资收益占比较高，存在波动风险。", "三、公司有息债务规模较大，存在偿债风险。"]
+    risk = extract_paragraphs(_doc(lines), "risk")
+    assert risk[1].heading_levels[-1].startswith("二、")
+    assert risk[2].text.startswith("三、") and risk[2].heading_levels == ("重大事项提示",)
 
 
 def test_bond_prospectus_items_fourteen_and_fifteen_are_siblings_of_thirteen(corpus_dir: Path) -> None:
     major = [p for p in extract_paragraphs(load_document(corpus_dir / BOND), "risk") if p.section == "major_matters"]
-    for number in ("十四、", "十五、", "十六、"):
+    fourteen = [p for p in major if p.heading_levels[-1].startswith("十四、")]
+    assert fourteen, "十四、 opens no item"
+    for number in ("十五、", "十六、"):
         item = [p for p in major if p.text.startswith(number)]
         assert item, f"{number} is not a paragraph of its own"
-        assert not any(level.startswith("十三、") for level in item[0].heading_levels), item[0].heading
+        assert not any(level.startswith(("十三、", "十四、")) for level in item[0].heading_levels), item[0].heading
 
 
 # 6. "page unknown" rather than a guess, in every report.

@@ -26,8 +26,11 @@ def test_only_pages_closed_by_consecutive_printed_numbers_are_known() -> None:
     text = "\n".join(
         ["第一页的正文。", "1-1-1", "第二页的正文。", "1-1-2", "第五页的正文。", "1-1-5", "最后的正文。"]
     )
-    pages = {line.text: line.page for line in read_text(text).lines}
-    assert pages == {"第一页的正文。": 1, "第二页的正文。": 2, "第五页的正文。": 0, "最后的正文。": 0}
+    assert read_text(text).known_pages == {1, 2}
+    document = load_document(text.encode(), name="pages.txt")
+    pages = {p.text: p.page for p in all_paragraphs(document)}
+    assert pages == {"第一页的正文。": 1, "第二页的正文。": 2, "第五页的正文。": None, "最后的正文。": None}
+    assert document.pages == 2
 
 
 def test_text_without_page_marks_has_unknown_pages() -> None:
@@ -37,10 +40,10 @@ def test_text_without_page_marks_has_unknown_pages() -> None:
 
 
 def test_numbered_list_items_are_not_taken_for_glued_page_headers() -> None:
-    lines = ["正文开始", "1-1-6"]
+    lines = ["正文开始"]
     for year in (2020, 2021, 2022):
         lines += [f"1 {year}年", "公司收入增长。"]
-    lines += ["1-1-7", "下一页正文", "1-1-8"]
+    lines += ["1-1-7", "下一页正文"]
     document = read_text("\n".join(lines))
-    assert {line.page for line in document.lines if line.text == "下一页正文"} == {8}
-    assert {line.page for line in document.lines if line.text == "1 2021年"} == {7}
+    assert {line.page for line in document.lines if line.text == "下一页正文"} == {8}  # a guess ...
+    assert 8 not in (document.known_pages or ())  # ... that no paragraph shows
