@@ -13,10 +13,12 @@ DESCRIPTION = """\
 Turn filings into clean, addressable paragraphs.
 
 One record per paragraph: doc (content-hash id), id, section (risk_factors, major_matters,
-special_risks, annual_report_risks, inquiry_risk_prompt, other), heading (path, outermost
-first, joined with " / "), page, start/end (offsets into the normalised text), text.
+special_risks, annual_report_risks, inquiry_risk_prompt, risk_management, other), heading
+(path, outermost first, joined with " / "), page (null when the filing does not say),
+start/end (offsets into the normalised text), text.
 
---sections risk   every risk-disclosure section (default)
+--sections risk   every risk-disclosure section (default); a bank's 风险管理 section
+                  (risk_management) only when the filing has no other risk section
 --sections major  重大事项提示 and 特别风险提示 only
 --sections all    every paragraph; section "other" outside risk sections
 
