@@ -31,7 +31,8 @@ class Document:
 
     ``doc_id`` is the first 16 hex digits of the SHA-256 of the file's bytes, so the same
     file always gets the same id. ``page_starts[i]`` is the first offset of the page
-    numbered ``page_numbers[i]``.
+    numbered ``page_numbers[i]``; page number 0 means *unknown* (a Word file, a text
+    without page marks), and ``pages`` is 0 when no page is known.
     """
 
     doc_id: str
@@ -48,9 +49,9 @@ class Document:
     """Pages that yielded text, where the reader counts them (PDF)."""
 
     def page_at(self, offset: int) -> int:
-        """The page number of the character at ``offset`` (clamped to the text)."""
+        """The page number of the character at ``offset`` (clamped to the text); 0 if unknown."""
         if not self.page_starts:
-            return 1
+            return 0
         index = bisect_right(self.page_starts, max(0, offset)) - 1
         return self.page_numbers[max(0, index)]
 
@@ -86,8 +87,16 @@ def build_document(
     blocks: list[PendingBlock],
     recovered: bool = False,
     pages_read: int | None = None,
+    known_pages: frozenset[int] | None = None,
 ) -> Document:
-    """Assemble a Document from blocks in reading order."""
+    """Assemble a Document from blocks in reading order.
+
+    Pages not in ``known_pages`` (when given) were guessed by the reader and become 0,
+    unknown; ``pages`` is then the highest known page.
+    """
+    if known_pages is not None:
+        pages = max(known_pages, default=0)
+        blocks = [_forget_guessed_pages(block, known_pages) for block in blocks]
     parts: list[str] = []
     built: list[Block] = []
     starts: list[int] = []
@@ -113,3 +122,11 @@ def build_document(
         recovered=recovered,
         pages_read=pages_read,
     )
+
+
+def _forget_guessed_pages(block: PendingBlock, known: frozenset[int]) -> PendingBlock:
+    """``block`` with every page not in ``known`` replaced by 0 (unknown)."""
+    if all(page in known for _, page in block.page_marks):
+        return block
+    marks = tuple((offset, page if page in known else 0) for offset, page in block.page_marks)
+    return PendingBlock(block.text, block.kind, marks)

@@ -45,5 +45,5 @@ def load_document(
     blocks = Joiner(lines).blocks()
     return build_document(
         data=data, name=label, reader=raw.reader, pages=raw.pages, blocks=blocks,
-        recovered=raw.recovered, pages_read=raw.pages_read,
+        recovered=raw.recovered, pages_read=raw.pages_read, known_pages=raw.known_pages,
     )

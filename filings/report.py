@@ -20,6 +20,7 @@ from risklens.filings.sections import (
     ANNUAL_REPORT_RISKS,
     MAJOR_MATTERS,
     RISK_FACTORS,
+    RISK_MANAGEMENT,
     RISK_SECTIONS,
 )
 
@@ -52,8 +53,8 @@ class DocumentReport:
         """A prospectus passes with ≥ 5 risk-factor headings; an annual report with its risks."""
         if self.error:
             return False
-        if self.is_annual_report:
-            return self.sections.get(ANNUAL_REPORT_RISKS, 0) > 0
+        if self.is_annual_report:  # a bank's annual report: its 风险管理 section
+            return self.sections.get(ANNUAL_REPORT_RISKS, 0) > 0 or self.sections.get(RISK_MANAGEMENT, 0) > 0
         return self.headings.get(RISK_FACTORS, 0) >= MIN_RISK_HEADINGS
 
     def reason(self) -> str:
@@ -61,7 +62,7 @@ class DocumentReport:
         if self.error:
             return self.error
         if self.is_annual_report:
-            return "no 可能面对的风险 / 公司面临的风险 block found"
+            return "no 可能面对的风险 / 公司面临的风险 block (nor a bank's 风险管理 section) found"
         if RISK_FACTORS not in self.sections:
             found = ", ".join(sorted(s for s in self.sections if s in RISK_SECTIONS)) or "none"
             return f"no 风险因素 chapter body found (risk sections found: {found})"
@@ -124,7 +125,7 @@ def format_report(reports: list[DocumentReport]) -> str:
             f"{ok}/{len(prospectuses)} ({share:.1f}%)"
         )
     if annual:
-        lines.append(f"annual reports with 可能面对的风险 paragraphs: {sum(r.passed for r in annual)}/{len(annual)}")
+        lines.append(f"annual reports with 可能面对的风险 (or 风险管理) paragraphs: {sum(r.passed for r in annual)}/{len(annual)}")
     failures = [r for r in reports if not r.passed]
     if failures:
         lines.append("failures:")

@@ -8,9 +8,16 @@ Section kinds (``Paragraph.section``):
 - ``special_risks``: 特别风险提示.
 - ``annual_report_risks``: an annual report's 可能面对的风险 / 公司面临的风险.
 - ``inquiry_risk_prompt``: an inquiry response's 风险提示 passages.
+- ``risk_management``: a bank's or insurer's 风险管理 chapter or section (信用风险,
+  市场风险, 流动性风险, 操作风险 …), where financial institutions disclose their risks.
+  It is part of the "risk" selection only for a filing without any other risk section
+  (a bank's annual report): a prospectus's 风险管理 chapter describes controls, while
+  its risks are in 风险因素.
 - ``other``: everything else.
 
-A section runs from its heading to the next heading at the same or an outer level.
+A section runs from its heading to the next heading at the same or an outer level. An
+annual report's risk block also ends at a table or a run of
+table cells that follows it (``filings.structure``).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ MAJOR_MATTERS: Final = "major_matters"
 SPECIAL_RISKS: Final = "special_risks"
 ANNUAL_REPORT_RISKS: Final = "annual_report_risks"
 INQUIRY_RISK_PROMPT: Final = "inquiry_risk_prompt"
+RISK_MANAGEMENT: Final = "risk_management"
 OTHER: Final = "other"
 
 RISK_SECTIONS: Final = frozenset(
@@ -30,12 +38,17 @@ RISK_SECTIONS: Final = frozenset(
 )
 MAJOR_SECTIONS: Final = frozenset({MAJOR_MATTERS, SPECIAL_RISKS})
 SELECTIONS: Final = {"risk": RISK_SECTIONS, "major": MAJOR_SECTIONS}
+FALLBACK_SECTIONS: Final = {"risk": frozenset({RISK_MANAGEMENT})}
+"""Sections a selection takes only when it finds none of its own."""
+ENDS_AT_TABLE: Final = frozenset({ANNUAL_REPORT_RISKS})
+"""Sections that end at a table (or a run of table cells) after their text."""
 
 _RISK_FACTORS = re.compile(r"^(?:与|和)?(?:本次(?:发行|债券|证券|交易)|发行人)?(?:相关的?)?风险因素$")
 _MAJOR = re.compile(r"^重大事项提示$")
 _SPECIAL = re.compile(r"^(?:本次发行)?特别风险提示$")
 _ANNUAL = re.compile(r"^(?:公司)?(?:未来)?(?:可能)?面(?:对|临)的(?:主要|重大)?风险(?:因素)?(?:及(?:其)?(?:应对|对策)(?:措施)?)?$")
 _INQUIRY = re.compile(r"^(?:相关)?风险(?:提示|揭示)$")
+_RISK_MANAGEMENT = re.compile(r"^(?:全面)?风险管理(?:情况|概况)?$")
 
 
 def section_of_heading(title: str, *, chapter_level: bool, numbered_risk_factors: bool) -> str | None:
@@ -55,4 +68,6 @@ def section_of_heading(title: str, *, chapter_level: bool, numbered_risk_factors
         return ANNUAL_REPORT_RISKS
     if _INQUIRY.match(title):
         return INQUIRY_RISK_PROMPT
+    if _RISK_MANAGEMENT.match(title):
+        return RISK_MANAGEMENT
     return None

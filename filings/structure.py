@@ -9,6 +9,17 @@ A prose block that starts with an enumerator may be a heading sharing its line w
 text ("（四）…的风险报告期内，…"). It is split only when its number continues the current
 numbering (1 for a new kind, previous + 1 for a known one) and the head ends like a
 heading.
+
+Three rules keep the outline honest where layout is lost:
+
+- ``目录`` (the table of contents) opens nothing: it closes every open heading, so the
+  entries after it never sit under "目录".
+- A numbered item that PDF layout turned into a table row ("十四、…分别为 7,446.73万元")
+  still opens its item when its number continues the outline; and an item that skips one
+  number (十三 → 十五) still takes its sibling's place when a table came between them.
+- An annual report's risk block (sections in ``ENDS_AT_TABLE``) ends at a run of
+  ``TABLE_RUN`` table rows or cells (``filings.fragments``): what follows is the next
+  table (an investor-reception log), not more of the last risk item.
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from risklens.filings.document import Document
+from risklens.filings.fragments import is_fragment
 from risklens.filings.headings import (
     Enumerator,
     display,
@@ -25,11 +37,17 @@ from risklens.filings.headings import (
     parse_enumerator,
     split_inline_heading,
 )
-from risklens.filings.sections import RISK_FACTORS, section_of_heading
+from risklens.filings.sections import ENDS_AT_TABLE, RISK_FACTORS, section_of_heading
 
 # A numbered paragraph that continues the outline stands in heading paths by its first
 # clause, cut at this many characters.
 ITEM_TITLE_CHARS = 30
+# A numbered table row with this many characters besides figures is an item of the outline.
+MIN_ITEM_CHARS = 8
+# This many table rows or cells in a row end an annual report's risk block.
+TABLE_RUN = 3
+# The heading that is a table of contents, not a chapter.
+TOC_TITLE = "目录"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +67,8 @@ class ProseSpan(NamedTuple):
     end: int
     page: int
     path: tuple[OpenHeading, ...]
+    fragment: bool = False
+    """A table cell or row of figures (``filings.fragments``), not a paragraph."""
 
     @property
     def section(self) -> str | None:
@@ -63,6 +83,37 @@ class _Stack:
         self.items: list[OpenHeading] = []
         self.numbered_risk_factors = numbered_risk_factors
         self._path: tuple[OpenHeading, ...] | None = ()
+        self.table_run = 0  # table rows or cells since the last prose paragraph
+        self.table_since_heading = False  # a table came after the last opened heading
+        self.prose_since_heading = False  # a paragraph came after the last opened heading
+
+    def see_prose(self) -> None:
+        self.table_run = 0
+        self.prose_since_heading = True
+
+    def section(self) -> str | None:
+        for item in reversed(self.items):
+            if item.section is not None:
+                return item.section
+        return None
+
+    def see_table(self) -> None:
+        """A table row or cell: end an annual report's risk block after a run of them."""
+        self.table_run += 1
+        self.table_since_heading = True
+        if self.table_run >= TABLE_RUN and self.prose_since_heading and self.section() in ENDS_AT_TABLE:
+            for index in range(len(self.items) - 1, -1, -1):
+                if self.items[index].section in ENDS_AT_TABLE:
+                    del self.items[index:]
+                    self._path = None
+                    return
+
+    def continues_numbering(self, enum: Enumerator) -> bool:
+        """True if ``enum`` is the next number of its kind (one may be lost in a table)."""
+        expected = self.expected_number(enum.kind)
+        if enum.number == expected:
+            return True
+        return enum.number == expected + 1 and expected > 1 and self.table_since_heading
 
     def path(self) -> tuple[OpenHeading, ...]:
         """The open headings as a tuple; the same object until the stack changes."""
@@ -88,13 +139,18 @@ class _Stack:
         return any(item.kind == kind for item in self.items)
 
     def open(self, enum: Enumerator | None, title: str) -> None:
+        self.table_since_heading = self.prose_since_heading = False
+        self.table_run = 0
+        self._path = None
+        if enum is None and title == TOC_TITLE:
+            self.items = []  # a table of contents is no heading root
+            return
         chapter_level = enum is None or enum.kind == "chapter"
         section = section_of_heading(
             title, chapter_level=chapter_level, numbered_risk_factors=self.numbered_risk_factors
         )
         kind = "chapter" if enum is None else enum.kind
         entry = OpenHeading(kind, enum.number if enum else 0, display(enum, title), section)
-        self._path = None
         if chapter_level:
             self.items = [entry]
             return
@@ -108,16 +164,22 @@ def walk(doc: Document, *, numbered_risk_factors: bool = False) -> Iterator[Pros
     for block in doc.blocks:
         text = doc.block_text(block)
         if block.kind == "table":
+            _numbered_table_row(stack, text)
             continue
         if block.kind == "heading":
             enum = None if is_front_title(text) else parse_enumerator(text)
             title = text.replace(" ", "") if enum is None else text[enum.end :]
             stack.open(enum, title)
             continue
+        if is_fragment(text):
+            yield ProseSpan(block.start, block.end, doc.page_at(block.start), stack.path(), fragment=True)
+            stack.see_table()
+            continue
+        stack.see_prose()
         start = block.start
         enum = parse_enumerator(text)
         opened_item: Enumerator | None = None
-        if enum is not None and enum.kind != "chapter" and enum.number == stack.expected_number(enum.kind):
+        if enum is not None and enum.kind != "chapter" and stack.continues_numbering(enum):
             cut = split_inline_heading(text, enum)
             if cut is not None:
                 head = text[:cut].rstrip("。 ")
@@ -129,6 +191,28 @@ def walk(doc: Document, *, numbered_risk_factors: bool = False) -> Iterator[Pros
         yield ProseSpan(start, block.end, doc.page_at(start), stack.path())
         if opened_item is not None:
             stack.open(opened_item, _short_title(text[opened_item.end :]))
+
+
+def _numbered_table_row(stack: _Stack, text: str) -> None:
+    """A table row, or a numbered item that PDF layout made look like one.
+
+    "十四、公司最近三年及一期投资收益分别为 7,446.73万元、…" is read as a table row (its
+    figures stand in columns), but its number continues the outline: it opens its item,
+    so that the rest of its text and the next item ("十五、") are not nested under the
+    previous one.
+    """
+    enum = parse_enumerator(text)
+    if (
+        enum is not None
+        and enum.kind in ("cn", "paren_cn")
+        and stack.has_kind(enum.kind)
+        and enum.number == stack.expected_number(enum.kind)
+        and sum(not (ch.isdigit() or ch in " .,%") for ch in text[enum.end :]) >= MIN_ITEM_CHARS
+    ):
+        stack.close(enum.kind)
+        stack.open(enum, _short_title(text[enum.end :]))
+        return
+    stack.see_table()
 
 
 def _short_title(text: str) -> str:

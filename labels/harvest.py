@@ -37,7 +37,7 @@ class Harvested:
     text_hash: str
     section: str
     heading: str
-    page: int
+    page: int | None
     text: str
 
     def ref(self) -> dict[str, object]:

@@ -70,7 +70,7 @@ def _page(title: str, body: str) -> str:
 
 def _where(page: int | None, heading: str) -> str:
     head = escape(heading) if heading else "(no heading)"
-    return f"p.{page} · {head}" if page is not None else head
+    return f"p.{page} · {head}" if page else f"page unknown · {head}"
 
 
 def _chip(label: str) -> str:

@@ -36,10 +36,14 @@ def snippet(text: str, limit: int = SNIPPET) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+PAGE_UNKNOWN = "page unknown"
+"""Shown instead of a page number when the filing does not say (never a guess)."""
+
+
 def where(page: int | None, heading: str) -> str:
-    """"p.12 · heading path" (page omitted when unknown)."""
+    """"p.12 · heading path", or "page unknown · heading path"."""
     head = heading or "(no heading)"
-    return f"p.{page} · {head}" if page is not None else head
+    return f"p.{page} · {head}" if page else f"{PAGE_UNKNOWN} · {head}"
 
 
 def short_heading(heading: str) -> str:

@@ -9,7 +9,7 @@ sentence end (``split_run_on``), which is where the lost breaks were.
 
 Word has no pages: the layout is made by whichever program opens the file. So every line
 is reported on page 0, which ``filings`` reads as *unknown* (``Document.pages == 0``,
-``Paragraph.page == 0``); the corpus stores NULL. A guess such as "page 1" would put a
+``Paragraph.page is None``, null in JSONL); the corpus stores NULL. A guess such as "page 1" would put a
 wrong page beside evidence. The ZIP's inflated size is checked against ``ParseLimits``
 before any XML is parsed (a .docx can be a zip bomb), and the reading runs in the
 sandbox like a PDF's.
@@ -23,10 +23,7 @@ import zipfile
 
 from risklens.filings.errors import DecompressionLimit, DocumentTooComplex, FilingError
 from risklens.filings.limits import DEFAULT_LIMITS, MIB, ParseLimits
-from risklens.filings.readers.raw import RawDocument, RawLine
-
-UNKNOWN_PAGE = 0
-"""The page of every line of a format without pages."""
+from risklens.filings.readers.raw import UNKNOWN_PAGE, RawDocument, RawLine
 
 _MAIN_PART = "word/document.xml"
 

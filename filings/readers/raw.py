@@ -14,6 +14,9 @@ from typing import Literal, NamedTuple
 LineKind = Literal["text", "table", "header", "footer"]
 ReaderName = Literal["pdf", "text", "page_lines", "markdown", "docx"]
 
+UNKNOWN_PAGE = 0
+"""The page of a line whose page is not known (Word files; text without page marks)."""
+
 
 class RawLine(NamedTuple):
     """One extracted line; ``page`` is the page number as the source labels it (1-based;
@@ -38,3 +41,6 @@ class RawDocument:
     """True when the file was damaged (e.g. a cut-off download) and was read as far as it goes."""
     pages_read: int | None = None
     """Pages that yielded text, where the reader counts them (PDF)."""
+    known_pages: frozenset[int] | None = None
+    """Pages whose number is known; None when all are. Lines on other pages carry a guessed
+    number that clean-up may use (page edges), but paragraphs report them as unknown."""

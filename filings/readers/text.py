@@ -4,6 +4,13 @@ Pages are not marked explicitly; printed page numbers on a line of their own
 (``1-1-5``, ``8-1-3``, ``19 / 156``, ``- 12 -``, ``第 3 页``) or a form feed end a page. When
 the printed numbers increase, a page takes the number printed at its end; otherwise pages
 are counted from 1.
+
+Only some of those pages are *known*: text between two printed numbers more than one
+apart (numbers lost in extraction) is spread over the pages between them, text after
+the last printed number is put on the next page, and a text without any page mark is
+page 1 — guesses that let clean-up find page edges, but that no paragraph may show (seed
+002 printed "p.95" for every risk paragraph that way). ``RawDocument.known_pages`` lists
+the pages that are known; the others are reported as unknown.
 """
 
 from __future__ import annotations
@@ -108,7 +115,22 @@ def read_text(text: str) -> RawDocument:
     for chunk, pages in zip(chunks, _chunk_pages(printed, chunks), strict=True):
         doc.lines.extend(RawLine(line, page) for line, page in zip(chunk, pages, strict=True))
     doc.pages = max((line.page for line in doc.lines), default=1)
+    doc.known_pages = _known_pages(printed, len(chunks))
     return doc
+
+
+def _known_pages(printed: list[int | None], chunks: int) -> frozenset[int]:
+    """The pages whose number the text states, as ``_chunk_pages`` numbers them.
+
+    With increasing printed numbers, a chunk ending with m is known to be page m only when
+    the chunk before it ended with m - 1 (or m is 1); text after the last number is not.
+    Otherwise the chunks are pages cut at page marks, known when there is more than one.
+    """
+    known = [n for n in printed if n is not None]
+    if known and len(known) == len(printed) and all(b > a for a, b in pairwise(known)):
+        first = 0 if known[0] <= 10 else known[0] - 1  # a front part, or an excerpt
+        return frozenset(m for k, m in zip([first, *known], known, strict=False) if m - k == 1)
+    return frozenset(range(1, chunks + 1)) if chunks > 1 else frozenset()
 
 
 def _chunk_pages(printed: list[int | None], chunks: list[list[str]]) -> list[list[int]]:

@@ -13,10 +13,12 @@ DESCRIPTION = """\
 Turn filings into clean, addressable paragraphs.
 
 One record per paragraph: doc (content-hash id), id, section (risk_factors, major_matters,
-special_risks, annual_report_risks, inquiry_risk_prompt, other), heading (path, outermost
-first, joined with " / "), page, start/end (offsets into the normalised text), text.
+special_risks, annual_report_risks, inquiry_risk_prompt, risk_management, other), heading
+(path, outermost first, joined with " / "), page (null when the filing does not say),
+start/end (offsets into the normalised text), text.
 
---sections risk   every risk-disclosure section (default)
+--sections risk   every risk-disclosure section (default); a bank's 风险管理 section
+                  (risk_management) only when the filing has no other risk section
 --sections major  重大事项提示 and 特别风险提示 only
 --sections all    every paragraph; section "other" outside risk sections
 
@@ -68,5 +70,5 @@ def _run_paragraphs(paths: list[Path], sections: str, fmt: str, out: TextIO, err
                 out.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
             else:
                 text = p.text if len(p.text) <= 60 else p.text[:59] + "…"
-                out.write(f"{p.id}\t{p.section}\tp.{p.page}\t{p.heading.split(' / ')[-1] if p.heading else '-'}\t{text}\n")
+                out.write(f"{p.id}\t{p.section}\t{f'p.{p.page}' if p.page else 'page unknown'}\t{p.heading.split(' / ')[-1] if p.heading else '-'}\t{text}\n")
     return 1 if failed else 0

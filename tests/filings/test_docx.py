@@ -12,7 +12,7 @@ import pytest
 from risklens.filings import UnsupportedFormat, extract_paragraphs, load_document
 from risklens.filings.errors import DecompressionLimit
 from risklens.filings.limits import ParseLimits
-from risklens.filings.readers.docx import UNKNOWN_PAGE, looks_like_docx, split_run_on
+from risklens.filings.readers.docx import looks_like_docx, split_run_on
 
 RISK_1 = "公司主要原材料为铜材和特种塑料，其价格受大宗商品市场影响波动较大，若采购价格持续上涨，公司毛利率将下降。"
 RISK_2 = "公司被列入实体清单后，部分进口芯片的采购受到限制，若限制范围扩大，公司产品交付可能延迟。"
@@ -55,7 +55,7 @@ def test_docx_paragraphs_headings_and_unknown_pages(tmp_path: Path) -> None:
     assert [p.text for p in paragraphs] == [RISK_1, RISK_2]
     assert paragraphs[0].heading == "第四节 风险因素 / 一、经营风险 / （一）原材料价格波动的风险"
     assert {p.section for p in paragraphs} == {"risk_factors"}
-    assert {p.page for p in paragraphs} == {UNKNOWN_PAGE}
+    assert {p.page for p in paragraphs} == {None}  # unknown: null in JSONL, never a guess
     assert all(doc.text[p.start : p.end] == p.text for p in paragraphs)
     assert any(doc.block_text(b) == "项目|金额" and b.kind == "table" for b in doc.blocks)
 

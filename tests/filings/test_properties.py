@@ -79,5 +79,5 @@ def test_page_lines_with_odd_records(records: list[dict[str, object]]) -> None:
         raw = read_raw(data, "fuzz")
     except FilingError:
         return
-    assert all(line.page >= 1 for line in raw.lines)
+    assert all(line.page >= 0 for line in raw.lines)  # 0: unknown, never negative
     _load_or_documented_error(data)
