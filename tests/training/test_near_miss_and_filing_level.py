@@ -116,3 +116,21 @@ def test_evaluate_command_reports_filing_level_and_near_miss(tmp_path: Path) -> 
     near_miss.write_text(near_miss.read_text("utf-8").replace(text_hash(texts[0]), "0" * 16), "utf-8")
     assert main(["evaluate", "--model", str(model), "--data", str(data), "--out", str(stem), "--bootstrap", "0",
                  "--near-miss", str(near_miss), "--corpus", str(corpus), "--quiet"]) == 2
+
+
+def test_the_model_card_shows_the_near_miss_table_and_the_filing_level_figure() -> None:
+    from risklens.model.meta import ModelMeta
+    from risklens.training.card import render_card
+    from risklens.training.config import TrainConfig
+    from risklens.training.data import Splits
+
+    examples = [make_example(id="a1", text="x", heading="", labels=["supply_chain"], doc="corpus/a.md")]
+    metrics = {"micro_f1": 1.0, "macro_f1": 1.0, "samples_f1": 1.0, "exact_match": 1.0,
+               "per_label": {"supply_chain": {"f1": 1.0, "support": 1}}, "fp": 0, "fn": 0}
+    report = {"n": 1, "conventions": "", "modes": {"heading": {"risklens": metrics}},
+              "filing_level": {"heading": filing_level(examples, [["supply_chain"]])},
+              "near_miss": summarize(ITEMS, {"heading": PREDICTED})}
+    card = render_card(ModelMeta(), TrainConfig(data="d", base_model="b", out="o"), Splits([], [], examples),
+                       report, "risklens train …")
+    assert "### Filing level" in card and "| heading + text | 1.000 | 1.000 | 1.000 | 0 / 0 (1) |" in card
+    assert "## Near-miss set" in card and "| heading + text | sanctions_vs_trade | 4 | 2 |" in card

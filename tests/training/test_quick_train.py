@@ -31,6 +31,7 @@ def test_max_steps_stops_inside_the_first_epoch_and_still_saves_a_model(
     assert len(result.dev_history) == 1  # the cut-short epoch was scored on dev
     assert RiskClassifier.from_pretrained(result.best_dir).meta.training_config["max_steps"] == 2
     assert "max_steps reached after step 2" in (result.out_dir / "train.log").read_text("utf-8")
+    assert "### Filing level" in (result.best_dir / "README.md").read_text("utf-8")  # the card has the figure
 
 
 def test_time_budget_is_checked_after_every_step_not_only_between_epochs(
