@@ -69,3 +69,20 @@ def test_train_command_takes_max_steps(tmp_path: Path, tiny_base: Path, tiny_dat
                  "--no-progress", "--no-fusion"])
     assert code == 0
     assert "stopped by max_steps after 1 steps" in capsys.readouterr().err
+
+
+def test_retrain_command_passes_max_steps_and_the_time_budget_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 tiny_base: Path) -> None:
+    import risklens.training.retrain as retrain_module
+
+    seen: dict[str, object] = {}
+
+    def fake_retrain(config: retrain_module.RetrainConfig) -> object:
+        seen.update(config.overrides, epochs=config.epochs)
+        raise retrain_module.RetrainError("stop here")
+
+    monkeypatch.setattr(retrain_module, "retrain", fake_retrain)
+    code = main(["retrain", "--from-base", str(tiny_base), "--registry", str(tmp_path / "models"),
+                 "--store", str(tmp_path / "s.sqlite"), "--epochs", "1", "--max-steps", "30", "--time-budget", "5"])
+    assert code == 1
+    assert seen == {"max_steps": 30, "time_budget_minutes": 5.0, "epochs": 1}
