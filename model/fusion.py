@@ -12,6 +12,11 @@ leaf. Slopes are shared across leaves (6 numbers), so a dev set of a few hundred
 fits it without memorising; each leaf only gets its own (L2-shrunk) bias. Saved as JSON
 plus the TF-IDF arrays, never pickle.
 
+Optionally (``cues=``) the head also reads lexical boundary cues (``model.cues``: a
+negation / non-risk cue on every leaf, a "sanction regime named" cue on
+``entity_list_sanctions``), one more shared slope each; their patterns are frozen into
+``fusion.json`` like the rule table. Heads without cues save and load exactly as before.
+
 Prefit stacking, as scikit-learn's ``StackingClassifier(cv="prefit")``: the TF-IDF model
 is fitted on training rows elsewhere and handed to the constructor; ``fit`` fits only the
 stack, on held-out rows. The heading rule table the head was fitted with is frozen into
@@ -36,6 +41,7 @@ from sklearn.utils.validation import check_is_fitted
 from risklens.labels import silver
 from risklens.labels.taxonomy import LABEL_INDEX, LABELS
 from risklens.model.calibration import sigmoid
+from risklens.model.cues import CueSnapshot
 from risklens.model.inputs import Paragraph, as_paragraphs
 from risklens.model.tfidf import TfidfOvR
 
@@ -135,16 +141,19 @@ class FusionHead:
     """
 
     def __init__(
-        self, tfidf: TfidfOvR, *, stack_C: float = 1.0, use_rules: bool = True, rules: RuleSnapshot | None = None
+        self, tfidf: TfidfOvR, *, stack_C: float = 1.0, use_rules: bool = True, rules: RuleSnapshot | None = None,
+        cues: Sequence[str] = (),
     ) -> None:
         self.tfidf = tfidf
         self.stack_C = stack_C
         self.use_rules = use_rules
         self.rules = rules
+        self.cues = tuple(cues)  # extra features from model.cues, after FEATURES (default: none)
         self.coef_: np.ndarray | None = None  # (len(FEATURES),)
         self.intercept_: float = 0.0
         self.label_bias_: np.ndarray | None = None  # (L,)
         self.rules_: RuleSnapshot | None = None
+        self.cues_: CueSnapshot | None = None  # the cue patterns fitted with (None without cues)
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -161,6 +170,7 @@ class FusionHead:
             raise ValueError("FusionHead needs a fitted TfidfOvR (prefit stacking): fit the TF-IDF model on "
                              "training rows first, then pass it to FusionHead(tfidf).") from None
         self.rules_ = self.rules if self.rules is not None else RuleSnapshot.current()
+        self.cues_ = CueSnapshot.current(self.cues) if self.cues else None
         items = as_paragraphs(paragraphs)
         feats = self.features(scaled_logits, items, use_headings)
         n, n_labels, n_feats = feats.shape
@@ -190,7 +200,14 @@ class FusionHead:
         rules = rule_matrix(paragraphs, flags, self.rules_) if self.use_rules else np.zeros_like(z_enc)
         h = np.array([1.0 if f and p.heading else 0.0 for p, f in zip(paragraphs, flags, strict=True)])
         h2 = np.repeat(h[:, None], z_enc.shape[1], axis=1)
-        return np.stack([z_enc * h2, z_enc * (1 - h2), z_lex * h2, z_lex * (1 - h2), rules, h2], axis=-1)
+        base = np.stack([z_enc * h2, z_enc * (1 - h2), z_lex * h2, z_lex * (1 - h2), rules, h2], axis=-1)
+        if self.cues_ is None:
+            return base
+        return np.concatenate([base, self.cues_.matrix([p.text for p in paragraphs])], axis=-1)
+
+    def feature_names(self) -> tuple[str, ...]:
+        """``FEATURES`` followed by the cues the head uses."""
+        return FEATURES + (self.cues_.names if self.cues_ is not None else tuple(self.cues))
 
     # --------------------------------------------------------------- inference
     def decision_function(
@@ -212,22 +229,24 @@ class FusionHead:
         """Stacking weights by name: how much each evidence source counts."""
         if self.coef_ is None:
             return {}
-        return {name: round(float(w), 4) for name, w in zip(FEATURES, self.coef_, strict=True)}
+        return {name: round(float(w), 4) for name, w in zip(self.feature_names(), self.coef_, strict=True)}
 
     # -------------------------------------------------------------- persistence
     def save(self, directory: Path) -> None:
         """Write ``fusion.json`` (weights and the rule snapshot) and the TF-IDF model (``tfidf.*``)."""
         if self.coef_ is None or self.label_bias_ is None or self.rules_ is None:
             raise ValueError("FusionHead: nothing to save, the head is not fitted.")
-        doc = {
+        doc: dict[str, Any] = {
             "format": "risklens-fusion.v1",
-            "features": list(FEATURES),
+            "features": list(self.feature_names()),
             "coef": [float(x) for x in self.coef_],
             "intercept": self.intercept_,
             "label_bias": {label: float(b) for label, b in zip(LABELS, self.label_bias_, strict=True)},
             "params": {"stack_C": self.stack_C, "use_rules": self.use_rules},
             "rules": self.rules_.to_dict(),
         }
+        if self.cues_ is not None:  # heads without cues keep their earlier file, byte for byte
+            doc["cues"] = self.cues_.to_dict()
         (Path(directory) / FUSION_FILE).write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", "utf-8")
         self.tfidf.save(Path(directory))
 
@@ -236,16 +255,19 @@ class FusionHead:
         """Rebuild a saved head with the rule table it was fitted with (see ``saved_rules``)."""
         path = Path(directory) / FUSION_FILE
         doc = json.loads(path.read_text("utf-8"))
-        if tuple(doc.get("features", ())) != FEATURES:
-            raise ValueError(f"{path}: fusion features {doc.get('features')} are not {list(FEATURES)}.")
+        cues = CueSnapshot.from_dict(doc["cues"]) if "cues" in doc else None
+        expected = FEATURES + (cues.names if cues is not None else ())
+        if tuple(doc.get("features", ())) != expected:
+            raise ValueError(f"{path}: fusion features {doc.get('features')} are not {list(expected)}.")
         params = doc["params"]  # older files also list the TF-IDF's own parameters: tfidf.json has them
         rules = saved_rules(doc, Path(directory))
         head = cls(TfidfOvR.load(Path(directory)), stack_C=params["stack_C"], use_rules=params["use_rules"],
-                   rules=rules)
+                   rules=rules, cues=cues.names if cues is not None else ())
         head.coef_ = np.array(doc["coef"], dtype=np.float64)
         head.intercept_ = float(doc["intercept"])
         head.label_bias_ = np.array([doc["label_bias"][label] for label in LABELS], dtype=np.float64)
         head.rules_ = rules
+        head.cues_ = cues
         return head
 
 

@@ -14,6 +14,8 @@ from risklens.model.meta import ModelMeta
 from risklens.training.config import TrainConfig
 from risklens.training.data import Splits
 from risklens.training.evaluate import MODE_TITLES, SYSTEM_TITLES, uncertainty_lines
+from risklens.training.filing_level import filing_level_lines
+from risklens.training.near_miss import near_miss_lines
 
 CARD_FILE = "README.md"
 
@@ -105,6 +107,10 @@ def render_card(
                              f"{m['macro_f1']:.3f} | {m['samples_f1']:.3f} | {m['exact_match']:.3f} | {ece} |")
         lines += ["", report["conventions"]]
         lines += uncertainty_lines(report)
+        lines += [line.replace("## ", "### ", 1) if line.startswith("## ") else line
+                  for line in filing_level_lines(report.get("filing_level") or {}, MODE_TITLES)]
+        if report.get("near_miss"):
+            lines += near_miss_lines(report["near_miss"], MODE_TITLES)
         lines += ["", "## Weaknesses", ""]
         lines += weaknesses(report)
     if benchmark:

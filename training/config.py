@@ -55,7 +55,8 @@ class TrainConfig:
     freeze_word_embeddings: bool = True  # the embedding table is most parameters and data is small
     freeze_layers: int = 4  # lowest encoder layers kept frozen (with the embeddings): ~20% faster steps
     patience: int = 3  # epochs without dev macro-F1 gain before stopping
-    time_budget_minutes: float = 45.0  # stop starting new epochs after this much training time
+    time_budget_minutes: float = 45.0  # training time allowed; checked after every optimiser step
+    max_steps: int = 0  # stop after this many optimiser steps (0 = no limit): the quick path to try the loop
     train_precision: str = "fp32"  # "bf16": forward and backward under bf16 autocast (weights and loss stay fp32)
     # --- calibration and fusion
     threshold_prior_weight: float = 4.0  # pseudo-count pulling tuned thresholds toward 0.5
@@ -92,6 +93,7 @@ class TrainConfig:
             ("freeze_layers", 0 <= self.freeze_layers <= 48, "an int in [0, 48]"),
             ("patience", self.patience >= 1, "an int >= 1"),
             ("time_budget_minutes", self.time_budget_minutes > 0, "a float > 0"),
+            ("max_steps", self.max_steps >= 0, "an int >= 0 (0 = no limit)"),
             ("train_precision", self.train_precision in ("fp32", "bf16"), "'fp32' or 'bf16'"),
             ("threshold_prior_weight", self.threshold_prior_weight >= 0, "a float >= 0"),
             ("threshold_min", 0 < self.threshold_min <= 0.5, "a float in (0, 0.5]"),
@@ -114,6 +116,16 @@ class TrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def planned_steps(self, steps_per_epoch: int) -> int:
+        """Optimiser steps the run is planned for: every epoch, or ``max_steps`` when it is smaller.
+
+        The learning-rate schedule (warm-up and linear decay) spans this many steps, so a
+        quick run with ``--max-steps`` still warms up and decays instead of stopping at the
+        top of a schedule meant for six epochs.
+        """
+        total = steps_per_epoch * self.epochs
+        return min(total, self.max_steps) if self.max_steps else total
 
     def portable_dict(self, provenance: dict[str, Any]) -> dict[str, Any]:
         """``to_dict`` for saving beside a model: no machine paths.

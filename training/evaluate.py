@@ -19,11 +19,13 @@ from typing import Any
 
 import numpy as np
 
+from risklens.labels.nearmiss import NearMiss
 from risklens.labels.taxonomy import GROUPS, LABEL_INDEX, LABELS, TAXONOMY_VERSION
 from risklens.model.classifier import RiskClassifier
 from risklens.model.fusion import lexical_text
 from risklens.model.tfidf import TfidfOvR
 from risklens.training.data import Example, targets_of
+from risklens.training.filing_level import filing_level, filing_level_lines
 from risklens.training.metrics import (
     bootstrap_indices,
     compare_resampled,
@@ -74,6 +76,7 @@ def evaluate_examples(
     data_name: str = "",
     resamples: int = 1000,
     compare: Mapping[str, RiskClassifier] | None = None,
+    near_miss: Sequence[NearMiss] | None = None,
 ) -> dict[str, Any]:
     """Metrics of the classifier, the encoder alone and both baselines, in both modes.
 
@@ -83,6 +86,10 @@ def evaluate_examples(
     models' full pipelines as systems ``model:NAME`` — the paired bootstrap then says how
     often the candidate beats them on the same resamples, which is what a decision to
     replace a shipped model needs.
+
+    ``filing_level`` (per mode) scores the set of leaves each filing discloses, over the
+    paragraphs of whole documents (``training.filing_level``); ``near_miss`` paragraphs
+    (``labels.nearmiss``) add a per-group confusion report (``training.near_miss``).
     """
     if not examples:
         raise ValueError("evaluation needs at least one labelled paragraph.")
@@ -128,7 +135,8 @@ def evaluate_examples(
             }
         modes[mode] = results
     info = classifier.info()
-    return {
+    filings = {mode: filing_level(examples, labels) for mode, labels in predictions.items()}
+    report: dict[str, Any] = {
         "taxonomy_version": TAXONOMY_VERSION,
         "data": data_name,
         "n": len(examples),
@@ -137,6 +145,13 @@ def evaluate_examples(
         "modes": modes,
         "errors": _errors(examples, predictions),
     }
+    if any(f["filings"] for f in filings.values()):
+        report["filing_level"] = filings
+    if near_miss:
+        from risklens.training.near_miss import predict_near_miss, summarize
+
+        report["near_miss"] = summarize(near_miss, predict_near_miss(classifier, near_miss, batch_size=batch_size))
+    return report
 
 
 def saved_baseline(classifier: RiskClassifier) -> TfidfOvR | None:
@@ -209,6 +224,11 @@ def to_markdown(report: dict[str, Any]) -> str:
             support = systems[names[0]]["per_group"][group]["support"]
             cells = " | ".join(f"{systems[n]['per_group'][group]['f1']:.2f}" for n in names)
             lines.append(f"| {group} | {support} | {cells} |")
+    lines += filing_level_lines(report.get("filing_level") or {}, MODE_TITLES)
+    if report.get("near_miss"):
+        from risklens.training.near_miss import near_miss_lines
+
+        lines += near_miss_lines(report["near_miss"], MODE_TITLES)
     return "\n".join(lines) + "\n"
 
 

@@ -6,8 +6,11 @@ its heading with probability ``heading_dropout`` so text-only input works too. F
 and backward run under bf16 autocast when ``train_precision="bf16"`` (weights, gradients
 and loss stay fp32). After each epoch gold dev is scored with and without headings; the
 best mean macro-F1 is saved as ``model-best/``, the final epoch as ``model-last/``. The
-run stops early after ``patience`` epochs without gain, or before an epoch that would
-overrun ``time_budget_minutes``.
+run stops early after ``patience`` epochs without gain, before an epoch that would
+overrun ``time_budget_minutes``, or — checked after every optimiser step, so one long
+epoch cannot overrun it — as soon as the budget or ``max_steps`` is used up. A cut-short
+epoch is still scored on dev and saved, so a quick run (``--max-steps 20``) ends with a
+usable ``model-best/``.
 
 Why not the ``transformers`` ``Trainer``: it would keep the bf16 step time (its CPU bf16
 is the same autocast over fp32 weights) and could carry heading dropout in a collator and
@@ -86,6 +89,24 @@ class Epochs:
     best_epoch: int
     epochs_run: int
     history: list[dict[str, Any]] = field(default_factory=list)  # dev scores per epoch
+    steps: int = 0  # optimiser steps taken
+    stopped_by: str = ""  # "max_steps", "time_budget" or "patience" when the run ended early
+
+
+@dataclass(frozen=True)
+class StepLimit:
+    """When to stop inside an epoch: after ``max_steps`` steps (0 = never) or past ``deadline`` (monotonic s)."""
+
+    max_steps: int
+    deadline: float
+
+    def reached(self, step: int) -> str:
+        """Why step ``step`` (1-based, just taken) must be the last one, or ``""``."""
+        if self.max_steps and step >= self.max_steps:
+            return "max_steps"
+        if time.monotonic() >= self.deadline:
+            return "time_budget"
+        return ""
 
 
 def run_epochs(
@@ -96,14 +117,17 @@ def run_epochs(
     rng = random.Random(config.seed)
     silver_order = list(range(len(rows.silver)))
     rng.shuffle(silver_order)
-    total_steps = rows.steps_per_epoch(config.batch_size) * config.epochs
+    total_steps = config.planned_steps(rows.steps_per_epoch(config.batch_size))
+    limit = StepLimit(config.max_steps, started + config.time_budget_minutes * 60)
     best_score, since_best, step, result = -1.0, 0, 0, Epochs(best_epoch=0, epochs_run=0)
     for epoch in range(1, config.epochs + 1):
         epoch_start = time.monotonic()
         batches = length_bucketed_batches(rows.for_epoch(epoch, silver_order), config.batch_size, rng)
-        losses = train_epoch(classifier, batches, optimizer, scheduler, config, rng,
-                             first_step=step, total_steps=total_steps, progress=progress)
+        losses, result.stopped_by = train_epoch(classifier, batches, optimizer, scheduler, config, rng,
+                                                first_step=step, total_steps=total_steps, progress=progress,
+                                                limit=limit)
         step += len(losses)
+        result.steps = step
         result.epochs_run = epoch
         scores = dev_scores(classifier, rows.dev, config)
         scores.update(epoch=epoch, loss=round(float(np.mean(losses)), 4),
@@ -116,7 +140,12 @@ def run_epochs(
             log.info("epoch %d: new best dev macro-F1 %.4f -> %s", epoch, best_score, out / "model-best")
         else:
             since_best += 1
+        if result.stopped_by:
+            log.info("%s reached after step %d (%.0f s): stopping in epoch %d", result.stopped_by, step,
+                     time.monotonic() - started, epoch)
+            break
         if should_stop(config, epoch, since_best, time.monotonic() - started, time.monotonic() - epoch_start):
+            result.stopped_by = "patience" if since_best >= config.patience else "time_budget"
             break
     classifier.save_pretrained(out / "model-last", dtype=config.save_dtype)
     return result
@@ -137,8 +166,10 @@ def should_stop(config: TrainConfig, epoch: int, since_best: int, elapsed: float
 def train_epoch(
     classifier: RiskClassifier, batches: list[list[Example]], optimizer: Any, scheduler: Any, config: TrainConfig,
     rng: random.Random, *, first_step: int, total_steps: int, progress: StepCallback | None,
-) -> list[float]:
-    """One pass over ``batches``: step, clip, schedule; returns the loss of every step."""
+    limit: StepLimit | None = None,
+) -> tuple[list[float], str]:
+    """One pass over ``batches``: step, clip, schedule; returns the loss of every step and why it
+    stopped early (``""`` after the whole pass; else ``StepLimit.reached``'s reason)."""
     model = classifier.model
     model.train()
     trainable = [p for p in model.parameters() if p.requires_grad]
@@ -155,7 +186,10 @@ def train_epoch(
         if step % 10 == 0:
             log.info("step %d/%d loss %.4f (%.2f s/step)", step, total_steps, float(np.mean(losses[-10:])),
                      (time.monotonic() - epoch_start) / len(losses))
-    return losses
+        reason = limit.reached(step) if limit is not None else ""
+        if reason:
+            return losses, reason
+    return losses, ""
 
 
 def train_step(classifier: RiskClassifier, batch: list[Example], config: TrainConfig, rng: random.Random) -> float:

@@ -52,6 +52,8 @@ class TrainResult:
     seconds: float
     dev_history: list[dict[str, Any]] = field(default_factory=list)
     test_metrics: dict[str, Any] = field(default_factory=dict)
+    steps: int = 0  # optimiser steps taken
+    stopped_by: str = ""  # "max_steps", "time_budget" or "patience" when the run ended before its last epoch
 
 
 def train(config: TrainConfig, progress: StepCallback | None = None) -> TrainResult:
@@ -79,7 +81,7 @@ def train(config: TrainConfig, progress: StepCallback | None = None) -> TrainRes
         rows = Rows.from_splits(splits, config)
         if not (Path(config.base_model) / META_FILE).is_file():  # a warm start keeps its trained head
             init_bias_from_prior(classifier.model, rows.gold + rows.silver, config)
-        total_steps = rows.steps_per_epoch(config.batch_size) * config.epochs
+        total_steps = config.planned_steps(rows.steps_per_epoch(config.batch_size))
         optimizer, scheduler = make_optimiser(classifier.model, config, total_steps)
 
         epochs = run_epochs(classifier, rows, optimizer, scheduler, config, out, progress, started)
@@ -88,7 +90,7 @@ def train(config: TrainConfig, progress: StepCallback | None = None) -> TrainRes
         seconds = time.monotonic() - started
         log.info("done in %.0f s; best epoch %d", seconds, epochs.best_epoch)
     return TrainResult(out, out / "model-best", out / "model-last", epochs.best_epoch, epochs.epochs_run, seconds,
-                       epochs.history, test_metrics)
+                       epochs.history, test_metrics, epochs.steps, epochs.stopped_by)
 
 
 def calibrate_run(run_dir: Path, data: str | None = None) -> dict[str, Any]:

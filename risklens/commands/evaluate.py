@@ -23,7 +23,15 @@ the pipeline a paired comparison with each other system (--bootstrap 0 turns thi
 --compare-model DIR adds another model as a system, e.g. to judge a new run against the
 shipped model on the same resamples.
 
+Filing level: when the records name their document ("source", as `labels build` writes
+them), the report adds precision/recall/F1 of the set of leaves each filing discloses (a
+leaf is disclosed when at least one of its paragraphs has it), summed over filings.
+--near-miss adds the per-group confusion on the near-miss set (labels/data/near_miss/,
+resolved against --corpus): entity_list_sanctions precision/recall, the share of negated
+and non-risk paragraphs that get no leaf, and every boundary group's leaves.
+
   risklens evaluate --data test.jsonl --out reports/test
+  risklens evaluate --data runs/data/test.jsonl --near-miss labels/data/near_miss/near_miss.jsonl
 """
 
 
@@ -43,11 +51,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--compare-model", type=Path, action="append", default=[], metavar="DIR",
                         help="another model directory to score beside it, with a paired bootstrap "
                              "(repeatable; e.g. the shipped model when judging a new run)")
+    parser.add_argument("--near-miss", type=Path, default=None, metavar="FILE.jsonl",
+                        help="also report per-group confusion on this stand-off near-miss file "
+                             "(labels/data/near_miss/near_miss.jsonl)")
+    parser.add_argument("--near-miss-part", choices=("eval", "train", "all"), default="eval",
+                        help="which part of the near-miss set (default eval: the held-out part)")
+    parser.add_argument("--corpus", type=Path, default=Path("../shared"),
+                        help="corpus root the near-miss records point into (default ../shared)")
     parser.add_argument("--quiet", action="store_true", help="do not print the Markdown report")
 
 
 def run(args: argparse.Namespace) -> int:
     from risklens.commands.model_choice import load_chosen_model
+    from risklens.labels.annotations import AnnotationError
+    from risklens.labels.nearmiss import load_near_miss
     from risklens.training.data import DataError, read_jsonl
     from risklens.training.evaluate import evaluate_examples, to_markdown, write_report
 
@@ -56,9 +73,12 @@ def run(args: argparse.Namespace) -> int:
         classifier = load_chosen_model("evaluate", args.model, precision=args.precision)
         tfidf = _baseline(args.baseline_train) if args.baseline_train else None
         compare = _compare_models(args.compare_model, args.precision)
+        part = None if args.near_miss_part == "all" else args.near_miss_part
+        near_miss = load_near_miss(args.near_miss, args.corpus, part) if args.near_miss else None
         report = evaluate_examples(classifier, examples, batch_size=args.batch_size, tfidf=tfidf,
-                                   data_name=str(args.data), resamples=args.bootstrap, compare=compare)
-    except (DataError, FileNotFoundError, ValueError) as exc:
+                                   data_name=str(args.data), resamples=args.bootstrap, compare=compare,
+                                   near_miss=near_miss)
+    except (DataError, AnnotationError, FileNotFoundError, ValueError) as exc:
         print(f"risklens evaluate: {exc}", file=sys.stderr)
         return 2
     json_path, md_path = write_report(report, args.out)

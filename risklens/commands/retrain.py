@@ -49,7 +49,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=3, help="training epochs (default 3)")
     parser.add_argument("--batch-size", type=int, default=None, help="paragraphs per step")
     parser.add_argument("--lr", type=float, default=None, help="encoder learning rate")
-    parser.add_argument("--time-budget", type=float, default=None, help="minutes of training before stopping")
+    parser.add_argument("--time-budget", type=float, default=None,
+                        help="minutes of training before stopping, checked after every optimiser step")
+    parser.add_argument("--max-steps", type=int, default=None, metavar="N",
+                        help="stop after N optimiser steps (the quick path: e.g. --max-steps 30 --epochs 1)")
     parser.add_argument("--no-fusion", action="store_true", help="skip the TF-IDF/rules fusion head")
     parser.add_argument("--no-silver", action="store_true", help="leave silver rows out of train")
     parser.add_argument("--seed", type=int, default=None)
@@ -69,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
 
     overrides: dict[str, Any] = dict(args.set)
     for option, key in (("batch_size", "batch_size"), ("lr", "learning_rate"), ("time_budget", "time_budget_minutes"),
-                        ("seed", "seed")):
+                        ("max_steps", "max_steps"), ("seed", "seed")):
         if getattr(args, option) is not None:
             overrides[key] = getattr(args, option)
     if args.no_fusion:

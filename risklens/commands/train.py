@@ -19,6 +19,10 @@ BASE_DIR any local Hugging Face BERT-family directory with its tokenizer (e.g. t
 directory gets model-best/ (best gold-dev macro-F1), model-last/, training_config.json,
 train.log and, when the dataset has a test split, test-report.{json,md}.
 Options not given on the command line come from --config (JSON) or the defaults.
+
+Quick path: --max-steps N stops after N optimiser steps and --time-budget MIN after MIN
+minutes, both checked after every step; the cut-short epoch is still scored on dev and
+saved, so `--max-steps 30 --time-budget 5` gives a usable (weak) model in minutes.
 """
 
 # CLI flag -> TrainConfig field, for the options worth changing from the command line.
@@ -35,11 +39,17 @@ OPTIONS: dict[str, tuple[str, type]] = {
     "--silver-per-epoch": ("silver_per_epoch", int),
     "--patience": ("patience", int),
     "--time-budget": ("time_budget_minutes", float),
+    "--max-steps": ("max_steps", int),
     "--train-precision": ("train_precision", str),
     "--seed": ("seed", int),
     "--threads": ("num_threads", int),
     "--name": ("name", str),
     "--version": ("version", str),
+}
+
+FLAG_HELP = {
+    "--time-budget": "minutes of training; checked after every optimiser step (TrainConfig.time_budget_minutes)",
+    "--max-steps": "stop after N optimiser steps, 0 = no limit (TrainConfig.max_steps)",
 }
 
 
@@ -49,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="run directory to create")
     parser.add_argument("--config", type=Path, default=None, help="JSON file with TrainConfig options")
     for flag, (field, kind) in OPTIONS.items():
-        parser.add_argument(flag, dest=field, type=kind, default=None, help=f"TrainConfig.{field}")
+        parser.add_argument(flag, dest=field, type=kind, default=None, help=FLAG_HELP.get(flag, f"TrainConfig.{field}"))
     parser.add_argument("--no-fusion", action="store_true", help="ship the encoder alone (no stacked head)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (the log still grows)")
 
@@ -88,8 +98,9 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, DataError, FileNotFoundError) as exc:
         print(f"risklens train: {exc}", file=sys.stderr)
         return 2
-    print(f"risklens train: best epoch {result.best_epoch} of {result.epochs_run} in {result.seconds / 60:.1f} min "
-          f"-> {result.best_dir}", file=sys.stderr)
+    stopped = f" (stopped by {result.stopped_by} after {result.steps} steps)" if result.stopped_by else ""
+    print(f"risklens train: best epoch {result.best_epoch} of {result.epochs_run} in {result.seconds / 60:.1f} min"
+          f"{stopped} -> {result.best_dir}", file=sys.stderr)
     if result.test_metrics:
         for mode, systems in result.test_metrics["modes"].items():
             for name, m in systems.items():
