@@ -24,7 +24,7 @@ import torch
 
 from risklens.labels.taxonomy import LABELS
 from risklens.model.calibration import apply_thresholds, sigmoid
-from risklens.model.inputs import Paragraph, Window, as_paragraphs, make_windows
+from risklens.model.inputs import Paragraph, Window, as_paragraphs, distinct, make_windows
 from risklens.model.meta import PRECISIONS, ModelMeta, Precision
 from risklens.model.pooling import collate, pool_numpy
 
@@ -279,13 +279,16 @@ class RiskClassifier:
         """Calibrated probabilities (n, 30) in ``self.labels`` order.
 
         ``component="encoder"`` skips the fusion head (the temperature-scaled encoder
-        alone), which the evaluation uses to show what fusion adds.
+        alone), which the evaluation uses to show what fusion adds. Identical paragraphs
+        (same text and, with ``use_headings``, same heading) are scored once and share
+        their row (``inputs.distinct``); ``progress`` counts the windows of distinct ones.
         """
-        items = as_paragraphs(paragraphs)
+        unique, rows = distinct(as_paragraphs(paragraphs), use_headings)
         logits = self.encoder_logits(
-            items, batch_size=batch_size, use_headings=use_headings, progress=progress
+            unique, batch_size=batch_size, use_headings=use_headings, progress=progress
         )
-        return self.proba_from_logits(logits, items, use_headings=use_headings, component=component)
+        probs = self.proba_from_logits(logits, unique, use_headings=use_headings, component=component)
+        return probs[np.asarray(rows, dtype=np.int64)] if len(rows) else probs
 
     def proba_from_logits(
         self,

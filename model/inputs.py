@@ -70,6 +70,27 @@ def as_paragraphs(items: Iterable[object]) -> list[Paragraph]:
     return [as_paragraph(item, i) for i, item in enumerate(items)]
 
 
+def distinct(paragraphs: Sequence[Paragraph], use_headings: bool = True) -> tuple[list[Paragraph], list[int]]:
+    """The paragraphs the model must read once each, and where every input's result comes from.
+
+    Filings repeat themselves (重大事项提示 restates 风险因素 word for word), and what the
+    classifier outputs depends only on the text and, when headings are used, the heading; so
+    identical (heading, text) pairs are scored once. Returns ``(unique, rows)`` with
+    ``paragraphs[i]`` scored as ``unique[rows[i]]``; ids are ignored, first occurrence kept.
+    """
+    seen: dict[tuple[str, str], int] = {}
+    unique: list[Paragraph] = []
+    rows: list[int] = []
+    for para in paragraphs:
+        key = (para.heading if use_headings else "", para.text)
+        row = seen.get(key)
+        if row is None:
+            row = seen[key] = len(unique)
+            unique.append(para)
+        rows.append(row)
+    return unique, rows
+
+
 def shorten_heading(heading: str, max_chars: int) -> str:
     """Keep the innermost part of a heading path: the tail carries the specific risk."""
     heading = heading.strip()
