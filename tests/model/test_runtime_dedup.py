@@ -10,13 +10,11 @@ from risklens.model.classifier import RiskClassifier
 from risklens.model.inputs import Paragraph, distinct
 
 
-def test_distinct_keys_on_heading_and_text_only_while_headings_are_used() -> None:
+def test_distinct_keys_on_heading_and_text() -> None:
     paras = [Paragraph("甲公司存货较多。", "风险因素", "a"), Paragraph("乙公司客户集中。", "风险因素"),
              Paragraph("甲公司存货较多。", "风险因素", "b"), Paragraph("甲公司存货较多。", "重大事项提示")]
     unique, rows = distinct(paras)
     assert rows == [0, 1, 0, 2] and [p.id for p in unique] == ["a", None, None]
-    unique, rows = distinct(paras, use_headings=False)
-    assert rows == [0, 1, 0, 0] and len(unique) == 2
     assert distinct([]) == ([], [])
 
 
