@@ -14,7 +14,9 @@ Variants:
   at a time, heading and text as a sentence pair, truncated at the encoder's limit, a flat
   0.5 threshold on sigmoid scores;
 - ``predict-<precision>``: ``RiskClassifier.predict`` at that precision (``fp32``, ``bf16``
-  autocast, dynamic ``int8``).
+  autocast, dynamic ``int8``);
+- ``predict-bf16-window128``: bf16 with 128-token windows (stride 32) instead of the model's
+  256/64, to measure what shorter windows for long paragraphs cost in accuracy.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def measure(variant: str, model_dir: str, records: list[dict[str, Any]], batch_s
     """Import, load, warm up, time one pass; F1 with and without headings when labels exist."""
     import resource
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     import torch
 
     torch.set_num_threads(threads)
@@ -39,10 +41,10 @@ def measure(variant: str, model_dir: str, records: list[dict[str, Any]], batch_s
         import transformers  # noqa: F401  (timed as import, as the classifier's imports are)
     else:
         import risklens.model.classifier  # noqa: F401
-    imported = time.perf_counter()
+    imported, cpu_imported = time.perf_counter(), time.process_time()
     run = _pipeline_runner(model_dir, variant) if variant.startswith("pipeline") else _predict_runner(
         model_dir, variant, batch_size)
-    loaded = time.perf_counter()
+    loaded, cpu_loaded = time.perf_counter(), time.process_time()
     run(records[: min(8, len(records))], True)
     t0 = time.perf_counter()
     predicted = run(records, True)
@@ -52,6 +54,8 @@ def measure(variant: str, model_dir: str, records: list[dict[str, Any]], batch_s
         "seconds": round(seconds, 2),
         "import_seconds": round(imported - started, 2),
         "load_seconds": round(loaded - imported, 2),
+        "import_cpu_seconds": round(cpu_imported - cpu_started, 2),  # CPU time: less hostage to a busy host
+        "load_cpu_seconds": round(cpu_loaded - cpu_imported, 2),
         "end_to_end_seconds": round(loaded - started + seconds, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
@@ -81,8 +85,10 @@ def f1_of(records: list[dict[str, Any]], predicted: list[list[str]]) -> dict[str
 def _predict_runner(model_dir: str, variant: str, batch_size: int) -> Runner:
     from risklens.model.classifier import RiskClassifier
 
-    precision = variant.removeprefix("predict-")
+    precision, _, window = variant.removeprefix("predict-").partition("-window")
     clf = RiskClassifier.from_pretrained(model_dir, precision=precision)  # type: ignore[arg-type]
+    if window:  # shorter windows: fewer tokens per long paragraph (attention is quadratic in them)
+        clf.meta.max_length, clf.meta.stride = int(window), int(window) // 4
 
     def run(items: list[dict[str, Any]], use_headings: bool) -> list[list[str]]:
         return [p.labels for p in clf.predict(items, batch_size=batch_size, use_headings=use_headings)]

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from risklens.model.benchmark import VARIANTS
+from risklens.model.benchmark import DEFAULT_VARIANTS, VARIANTS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,9 +21,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=400, help="paragraphs to use (default 400)")
     parser.add_argument("--batch-size", type=int, default=32, help="predict batch size (default 32)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads in every variant (default 2)")
-    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS),
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(DEFAULT_VARIANTS),
                         help="pipeline = transformers pipeline in fp32, pipeline-bf16 = at its best dtype; "
-                             "predict-* = RiskClassifier.predict at that precision (default: all)")
+                             "predict-* = RiskClassifier.predict at that precision; predict-bf16-window128 = "
+                             "128-token windows (default: all but the window probe)")
     parser.add_argument("--repeats", type=int, default=1,
                         help="rounds over all variants, interleaved; the table shows medians (default 1)")
     parser.add_argument("--out", type=Path, default=Path("reports/benchmark-predict"),
