@@ -123,7 +123,9 @@ class RiskClassifier:
         ``"fp32"``; ``"bf16"`` (autocast, about 2.5x faster on CPUs with AVX512-BF16/AMX);
         ``"int8"`` (dynamic quantisation of the linear layers); ``"auto"`` uses the model's
         saved setting, where "auto" means bf16 when the CPU supports it and fp32 otherwise.
-        ``num_threads`` sets torch's intra-op threads.
+        ``num_threads`` sets torch's intra-op threads. BERT classifiers load through the
+        plain-torch path (``model.encoder``, ``model.tokenizer``, ``model.lexical``: same
+        outputs, no transformers or scikit-learn import); other directories through transformers.
         """
         directory = Path(path)
         if not directory.is_dir():
@@ -174,7 +176,8 @@ class RiskClassifier:
     def save_pretrained(self, path: str | Path, *, dtype: Literal["float16", "float32"] = "float16") -> Path:
         """Write the HF directory (config, safetensors, tokenizer) plus ``risklens.json``.
 
-        Weights are stored as ``dtype`` (fp16 halves the size) and upcast when loaded.
+        Weights are stored as ``dtype`` (fp16 halves the size); loading upcasts them to fp32,
+        or straight to bf16 for the linear layers of an encoder that runs under bf16 autocast.
         """
         from safetensors.torch import save_file
 
