@@ -51,6 +51,7 @@ def benchmark(
 
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1 round, got {repeats}.")
+    host = host_info()  # before the runs: its start time and load average are the run's
     runs: dict[str, list[dict[str, Any]]] = {variant: [] for variant in variants}
     context = get_context("spawn")
     for _ in range(repeats):
@@ -67,7 +68,7 @@ def benchmark(
         "threads": threads,
         "batch_size": batch_size,
         "repeats": repeats,
-        "host": host_info(),
+        "host": host,
         "results": {variant: summarise(variant_runs) for variant, variant_runs in runs.items()},
     }
     add_speedups(report["results"])
