@@ -1,26 +1,27 @@
-"""Paragraphs/s of ``RiskClassifier.predict`` vs a plain pipeline (``risklens benchmark predict``).
+"""Paragraphs/s of ``RiskClassifier.predict`` vs plain pipelines (``risklens benchmark predict``).
 
-Every variant runs in its own fresh process (so peak memory is its own) on the same real
-paragraphs and the same weights:
+Every variant (see :mod:`risklens.model.benchmark_worker`) runs in its own fresh process on
+the same real paragraphs and the same weights: ``pipeline`` (transformers, fp32),
+``pipeline-bf16`` (the pipeline at its best dtype on a CPU with native bf16), and
+``predict-fp32`` / ``predict-bf16`` / ``predict-int8``. Each child reports its import time,
+load time and throughput apart, and, when the paragraphs have labels, micro/macro-F1 with
+and without headings.
 
-- ``pipeline``: ``transformers.pipeline("text-classification")`` over the saved directory,
-  one paragraph at a time (its default), heading and text as a sentence pair, truncated at
-  the encoder's limit, sigmoid scores for all leaves;
-- ``predict-fp32``: ``RiskClassifier.predict`` (length-sorted batches, overlapping windows,
-  fusion head), fp32 weights;
-- ``predict-bf16``: the same under bf16 autocast (the default where the CPU supports it);
-- ``predict-int8``: the same with dynamic int8 quantisation applied at load.
-
-When the input file has labels, micro/macro-F1 of the fp32 and int8 predictions are
-reported too, so the cost of quantisation in accuracy sits beside its gain in speed.
+The host is shared, so ``repeats`` runs the whole set of variants that many times in turn
+(interleaved, so drift hits every variant alike); every run is kept, the table shows medians
+and the speed-ups are ratios of medians taken in the same invocation. The report carries the
+CPU's flags (avx512_bf16, amx_bf16, avx512_vnni, ...), the start time and the load average
+before and after every run, because a number from a busy host means little without them.
 ``benchmark`` returns the report as a dict and ``to_markdown`` renders it; the command
 (``risklens/commands/benchmark_predict.py``) writes both and prints the Markdown.
 """
 
 from __future__ import annotations
 
-import time
+import os
+import statistics
 from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -28,80 +29,102 @@ from typing import Any
 from risklens.model.files import iter_jsonl
 from risklens.model.inputs import as_paragraph
 
-VARIANTS = ("pipeline", "predict-fp32", "predict-bf16", "predict-int8")
+VARIANTS = ("pipeline", "pipeline-bf16", "predict-fp32", "predict-bf16", "predict-int8", "predict-bf16-window128")
+DEFAULT_VARIANTS = VARIANTS[:5]
+PIPELINES = ("pipeline", "pipeline-bf16")
+CPU_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16", "amx_int8")
+SPEED_KEYS = ("paragraphs_per_s", "seconds", "import_seconds", "load_seconds", "import_cpu_seconds", "load_cpu_seconds",
+              "end_to_end_seconds", "peak_rss_mb")
 
 
 def benchmark(
-    model_dir: Path, records: list[dict[str, Any]], *, variants: list[str], batch_size: int = 32, threads: int = 2
+    model_dir: Path,
+    records: list[dict[str, Any]],
+    *,
+    variants: list[str],
+    batch_size: int = 32,
+    threads: int = 2,
+    repeats: int = 1,
 ) -> dict[str, Any]:
-    """Run each variant in a fresh process, one after the other; returns the report dict."""
-    results: dict[str, Any] = {}
+    """Run every variant in a fresh process, ``repeats`` rounds in turn; returns the report dict."""
+    from risklens.model.benchmark_worker import measure
+
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1 round, got {repeats}.")
+    host = host_info()  # before the runs: its start time and load average are the run's
+    runs: dict[str, list[dict[str, Any]]] = {variant: [] for variant in variants}
     context = get_context("spawn")
-    for variant in variants:
-        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            results[variant] = pool.submit(_measure, variant, str(model_dir), records, batch_size, threads).result()
+    for _ in range(repeats):
+        for variant in variants:
+            before = _load_average()
+            with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+                run = pool.submit(measure, variant, str(model_dir), records, batch_size, threads).result()
+            run["load_average_before"], run["load_average_after"] = before, _load_average()
+            runs[variant].append(run)
     report: dict[str, Any] = {
         "model": str(model_dir),
         "paragraphs": len(records),
         "mean_chars": round(sum(len(r["text"]) + len(r.get("heading") or "") for r in records) / max(len(records), 1), 1),
         "threads": threads,
         "batch_size": batch_size,
-        "results": results,
+        "repeats": repeats,
+        "host": host,
+        "results": {variant: summarise(variant_runs) for variant, variant_runs in runs.items()},
     }
-    base = results.get("pipeline", {}).get("paragraphs_per_s")
-    for name, result in results.items():
-        if base and name != "pipeline":
-            result["speedup_vs_pipeline"] = round(result["paragraphs_per_s"] / base, 2)
+    add_speedups(report["results"])
     return report
 
 
-def _measure(variant: str, model_dir: str, records: list[dict[str, Any]], batch_size: int, threads: int) -> dict[str, Any]:
-    """Runs in a child process: load, warm up, time one pass, report speed and peak RSS."""
-    import resource
-
-    import numpy as np
-    import torch
-
-    torch.set_num_threads(threads)
-    started = time.perf_counter()
-    warm = records[: min(8, len(records))]
-    if variant == "pipeline":
-        run_once, labels_of = _pipeline_runner(model_dir)
-    else:
-        from risklens.model.classifier import RiskClassifier
-
-        clf = RiskClassifier.from_pretrained(model_dir, precision=variant.removeprefix("predict-"))  # type: ignore[arg-type]
-
-        def run_once(items: list[dict[str, Any]]) -> Any:
-            return clf.predict(items, batch_size=batch_size)
-
-        def labels_of(out: Any) -> list[list[str]]:
-            return [p.labels for p in out]
-
-    load_seconds = time.perf_counter() - started
-    run_once(warm)
-    t0 = time.perf_counter()
-    out = run_once(records)
-    seconds = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result: dict[str, Any] = {
-        "paragraphs_per_s": round(len(records) / seconds, 2),
-        "seconds": round(seconds, 2),
-        "load_seconds": round(load_seconds, 2),
-        "peak_rss_mb": round(peak_mb, 1),
-    }
-    if all("labels" in r for r in records):
-        from risklens.labels.taxonomy import LABEL_INDEX, LABELS
-
-        gold = np.zeros((len(records), len(LABELS)))
-        pred = np.zeros_like(gold)
-        for i, (record, labels) in enumerate(zip(records, labels_of(out), strict=True)):
-            for label in record["labels"]:
-                gold[i, LABEL_INDEX[label]] = 1
-            for label in labels:
-                pred[i, LABEL_INDEX[label]] = 1
-        result.update(micro_macro(gold, pred))
+def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians of the speed figures over ``runs``, the accuracy of the first, and every run kept."""
+    result: dict[str, Any] = {key: value for key, value in runs[0].items() if key not in SPEED_KEYS}
+    for key in SPEED_KEYS:
+        result[key] = round(statistics.median(run[key] for run in runs), 2)
+    result["runs"] = runs
     return result
+
+
+def add_speedups(results: dict[str, Any]) -> None:
+    """``speedup_vs_pipeline`` (fp32) and ``speedup_vs_best_pipeline`` (the faster pipeline dtype)."""
+    base = results.get("pipeline", {}).get("paragraphs_per_s")
+    pipelines = [results[name]["paragraphs_per_s"] for name in PIPELINES if name in results]
+    best = max(pipelines) if pipelines else None
+    for name, result in results.items():
+        if base and name != "pipeline":
+            result["speedup_vs_pipeline"] = round(result["paragraphs_per_s"] / base, 2)
+        if best:
+            result["speedup_vs_best_pipeline"] = round(result["paragraphs_per_s"] / best, 2)
+
+
+def host_info() -> dict[str, Any]:
+    """CPU model and the flags that decide the fast dtypes, torch's own bf16 check, time and load."""
+    model, flags = "?", set[str]()
+    try:
+        for line in Path("/proc/cpuinfo").read_text("utf-8").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and model == "?":
+                model = value.strip()
+            elif key.strip() == "flags" and not flags:
+                flags = set(value.split())
+    except OSError:
+        pass
+    from risklens.model.classifier import bf16_supported
+
+    return {
+        "cpu": model,
+        "cpu_count": os.cpu_count(),
+        "cpu_flags": {flag: flag in flags for flag in CPU_FLAGS},
+        "torch_bf16_supported": bf16_supported(),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average": _load_average(),
+    }
+
+
+def _load_average() -> list[float]:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return []
 
 
 def micro_macro(gold: Any, pred: Any) -> dict[str, float]:
@@ -116,31 +139,6 @@ def micro_macro(gold: Any, pred: Any) -> dict[str, float]:
     present = gold.sum(axis=0) > 0
     macro = float(per[present].mean()) if present.any() else 0.0
     return {"micro_f1": round(float(micro), 4), "macro_f1": round(macro, 4)}
-
-
-def _pipeline_runner(model_dir: str) -> tuple[Any, Any]:
-    """A plain text-classification pipeline over the same weights (fp32, batch size 1)."""
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    model = AutoModelForSequenceClassification.from_pretrained(model_dir, dtype=torch.float32, local_files_only=True)
-    tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
-    limit = int(getattr(model.config, "max_position_embeddings", 512))
-    classify = pipeline("text-classification", model=model, tokenizer=tokenizer, device="cpu", top_k=None,
-                        function_to_apply="sigmoid")
-
-    def inputs(items: list[dict[str, Any]]) -> list[Any]:
-        return [{"text": r["heading"], "text_pair": r["text"]} if r.get("heading") else r["text"] for r in items]
-
-    def run_once(items: list[dict[str, Any]]) -> Any:
-        return classify(inputs(items), truncation=True, max_length=limit)
-
-    def labels_of(out: Any) -> list[list[str]]:
-        return [[s["label"] for s in scores if s["score"] >= 0.5] for scores in out]
-
-    return run_once, labels_of
 
 
 def read_records(path: Path, limit: int) -> list[dict[str, Any]]:
@@ -169,20 +167,37 @@ def read_records(path: Path, limit: int) -> list[dict[str, Any]]:
 
 
 def to_markdown(report: dict[str, Any]) -> str:
+    """The report as Markdown: host, one row per variant (medians), accuracy in both modes."""
+    host = report.get("host", {})
+    flags = ", ".join(f"{flag} {'yes' if on else 'no'}" for flag, on in host.get("cpu_flags", {}).items())
+    loads = [run.get("load_average_before", []) for r in report["results"].values() for run in r.get("runs", [])]
+    load_text = ", ".join("/".join(f"{x:.2f}" for x in load) for load in loads if load)
     lines = [
         "# Prediction benchmark", "",
         f"{report['paragraphs']} paragraphs (mean {report['mean_chars']} characters incl. heading) from "
         f"{report.get('data', '?')}; model {report['model']}; {report['threads']} torch threads; "
-        f"predict batch size {report['batch_size']}. Each variant ran in a fresh process.", "",
-        "| variant | paragraphs/s | × pipeline | seconds | load s | peak RSS MB | micro-F1 | macro-F1 |",
-        "|---|---|---|---|---|---|---|---|",
+        f"predict batch size {report['batch_size']}. Each variant ran in a fresh process, "
+        f"{report.get('repeats', 1)} round(s) in turn; speeds are medians over the rounds.", "",
+        f"Host: {host.get('cpu', '?')}, {host.get('cpu_count', '?')} CPUs; {flags or 'flags unknown'}; "
+        f"torch bf16 supported: {host.get('torch_bf16_supported', '?')}. Started {host.get('started', '?')}; "
+        f"load average (1/5/15 min) before each run: {load_text or '?'}.", "",
+        "| variant | paragraphs/s | × pipeline fp32 | × best pipeline | seconds | import s (CPU) | load s (CPU) | "
+        "import+load+run s | peak RSS MB | micro-F1 | macro-F1 | micro-F1 text only | macro-F1 text only |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    nan = float("nan")
     for name, r in report["results"].items():
         lines.append(
-            f"| {name} | {r['paragraphs_per_s']:.1f} | {r.get('speedup_vs_pipeline', 1.0 if name == 'pipeline' else float('nan')):.2f} | "
-            f"{r['seconds']:.1f} | {r['load_seconds']:.1f} | {r['peak_rss_mb']:.0f} | "
-            f"{r.get('micro_f1', float('nan')):.3f} | {r.get('macro_f1', float('nan')):.3f} |"
+            f"| {name} | {r['paragraphs_per_s']:.1f} | "
+            f"{r.get('speedup_vs_pipeline', 1.0 if name == 'pipeline' else nan):.2f} | "
+            f"{r.get('speedup_vs_best_pipeline', nan):.2f} | {r['seconds']:.1f} | "
+            f"{r.get('import_seconds', nan):.2f} ({r.get('import_cpu_seconds', nan):.2f}) | "
+            f"{r['load_seconds']:.2f} ({r.get('load_cpu_seconds', nan):.2f}) | "
+            f"{r.get('end_to_end_seconds', nan):.1f} | {r['peak_rss_mb']:.0f} | "
+            f"{r.get('micro_f1', nan):.3f} | {r.get('macro_f1', nan):.3f} | "
+            f"{r.get('micro_f1_text_only', nan):.3f} | {r.get('macro_f1_text_only', nan):.3f} |"
         )
-    lines += ["", "The pipeline row uses a fixed 0.5 threshold and truncates long paragraphs; "
-              "predict uses tuned thresholds, overlapping windows and the fusion head."]
+    lines += ["", "Pipelines use a fixed 0.5 threshold and truncate long paragraphs; predict uses tuned "
+              "thresholds, overlapping windows and the fusion head. Throughput is the timed pass with "
+              "headings after a warm-up on 8 paragraphs; import and load are timed apart in the same process."]
     return "\n".join(lines) + "\n"

@@ -24,7 +24,8 @@ import torch
 
 from risklens.labels.taxonomy import LABELS
 from risklens.model.calibration import apply_thresholds, sigmoid
-from risklens.model.inputs import Paragraph, Window, as_paragraphs, make_windows
+from risklens.model.encoder import BertClassifier
+from risklens.model.inputs import Paragraph, Window, as_paragraphs, distinct, make_windows
 from risklens.model.meta import PRECISIONS, ModelMeta, Precision
 from risklens.model.pooling import collate, pool_numpy
 
@@ -122,10 +123,10 @@ class RiskClassifier:
         ``"fp32"``; ``"bf16"`` (autocast, about 2.5x faster on CPUs with AVX512-BF16/AMX);
         ``"int8"`` (dynamic quantisation of the linear layers); ``"auto"`` uses the model's
         saved setting, where "auto" means bf16 when the CPU supports it and fp32 otherwise.
-        ``num_threads`` sets torch's intra-op threads.
+        ``num_threads`` sets torch's intra-op threads. BERT classifiers load through the
+        plain-torch path (``model.encoder``, ``model.tokenizer``, ``model.lexical``: same
+        outputs, no transformers or scikit-learn import); other directories through transformers.
         """
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
         directory = Path(path)
         if not directory.is_dir():
             raise FileNotFoundError(
@@ -135,9 +136,9 @@ class RiskClassifier:
         meta = ModelMeta.load(directory)
         if num_threads:
             torch.set_num_threads(num_threads)
-        tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
-        model = _load_hf_model(AutoModelForSequenceClassification, directory)
-        model.float().eval()
+        wanted = cast(Precision, meta.precision) if precision == "auto" else precision
+        resolved = ("bf16" if bf16_supported() else "fp32") if wanted == "auto" else wanted
+        model, tokenizer = _load_network(directory, bf16_linear=resolved == "bf16")
         id2label = [model.config.id2label[i] for i in range(model.config.num_labels)]
         if tuple(id2label) != LABELS:
             raise ValueError(
@@ -151,7 +152,7 @@ class RiskClassifier:
             fusion = FusionHead.load(directory)
         classifier = cls(model, tokenizer, meta, fusion)
         classifier.path = directory
-        classifier.set_precision(cast(Precision, meta.precision) if precision == "auto" else precision)
+        classifier.set_precision(cast(Precision, resolved))
         return classifier
 
     def set_precision(self, precision: Precision) -> None:
@@ -162,6 +163,8 @@ class RiskClassifier:
             precision = "bf16" if bf16_supported() else "fp32"
         if self.precision == "int8" and precision != "int8":
             raise ValueError("this classifier was quantised to int8; load it again for another precision.")
+        if precision != "bf16" and isinstance(self.model, BertClassifier):
+            self.model.restore_fp32()  # linear weights kept in bf16 for autocast: back to the file's values
         if precision == "int8" and self.precision != "int8":
             from torch.ao.quantization import quantize_dynamic
 
@@ -173,7 +176,8 @@ class RiskClassifier:
     def save_pretrained(self, path: str | Path, *, dtype: Literal["float16", "float32"] = "float16") -> Path:
         """Write the HF directory (config, safetensors, tokenizer) plus ``risklens.json``.
 
-        Weights are stored as ``dtype`` (fp16 halves the size) and upcast when loaded.
+        Weights are stored as ``dtype`` (fp16 halves the size); loading upcasts them to fp32,
+        or straight to bf16 for the linear layers of an encoder that runs under bf16 autocast.
         """
         from safetensors.torch import save_file
 
@@ -182,11 +186,15 @@ class RiskClassifier:
         directory = Path(path)
         directory.mkdir(parents=True, exist_ok=True)
         torch_dtype = torch.float16 if dtype == "float16" else torch.float32
-        config: Any = self.model.config
-        config.problem_type = "multi_label_classification"
-        config.id2label = dict(enumerate(self.labels))
-        config.label2id = {label: i for i, label in enumerate(self.labels)}
-        config.save_pretrained(str(directory))
+        if isinstance(self.model, BertClassifier):
+            self.model.restore_fp32()  # save the file's weights, not their bf16 inference copy
+            self.model.save_config(directory, self.labels)
+        else:
+            config: Any = self.model.config
+            config.problem_type = "multi_label_classification"
+            config.id2label = dict(enumerate(self.labels))
+            config.label2id = {label: i for i, label in enumerate(self.labels)}
+            config.save_pretrained(str(directory))
         state = {
             name: tensor.detach().to(torch_dtype).contiguous()
             if tensor.is_floating_point()
@@ -279,13 +287,16 @@ class RiskClassifier:
         """Calibrated probabilities (n, 30) in ``self.labels`` order.
 
         ``component="encoder"`` skips the fusion head (the temperature-scaled encoder
-        alone), which the evaluation uses to show what fusion adds.
+        alone), which the evaluation uses to show what fusion adds. Identical paragraphs
+        (same heading path and text) are scored once and share their row
+        (``inputs.distinct``); ``progress`` counts the windows of distinct ones.
         """
-        items = as_paragraphs(paragraphs)
+        unique, rows = distinct(as_paragraphs(paragraphs))
         logits = self.encoder_logits(
-            items, batch_size=batch_size, use_headings=use_headings, progress=progress
+            unique, batch_size=batch_size, use_headings=use_headings, progress=progress
         )
-        return self.proba_from_logits(logits, items, use_headings=use_headings, component=component)
+        probs = self.proba_from_logits(logits, unique, use_headings=use_headings, component=component)
+        return probs[np.asarray(rows, dtype=np.int64)] if len(rows) else probs
 
     def proba_from_logits(
         self,
@@ -333,6 +344,28 @@ class RiskClassifier:
             )
             for item, labels, row in zip(items, decided, probs, strict=True)
         ]
+
+
+def _load_network(directory: Path, *, bf16_linear: bool) -> tuple[Any, Any]:
+    """Encoder and tokenizer: plain torch and ``tokenizers`` (fast to import), else transformers.
+
+    The plain path (``model.encoder``, ``model.tokenizer``) gives the same logits and windows
+    as transformers for the BERT classifiers RiskLens trains; anything else it refuses and
+    transformers loads it.
+    """
+    from risklens.model.encoder import UnsupportedEncoder, load_encoder
+    from risklens.model.tokenizer import WindowTokenizer
+
+    if (directory / "tokenizer.json").is_file():
+        try:
+            return load_encoder(directory, bf16_linear=bf16_linear), WindowTokenizer(directory)
+        except UnsupportedEncoder:
+            pass
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
+    model = _load_hf_model(AutoModelForSequenceClassification, directory)
+    return model.float().eval(), tokenizer
 
 
 def _load_hf_model(auto_class: Any, directory: Path) -> Any:

@@ -31,19 +31,19 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.exceptions import NotFittedError
-from sklearn.linear_model import LogisticRegression
-from sklearn.utils.validation import check_is_fitted
 
 from risklens.labels import silver
 from risklens.labels.taxonomy import LABEL_INDEX, LABELS
 from risklens.model.calibration import sigmoid
 from risklens.model.cues import CueSnapshot
 from risklens.model.inputs import Paragraph, as_paragraphs
-from risklens.model.tfidf import TfidfOvR
+from risklens.model.lexical import TfidfScorer
+
+if TYPE_CHECKING:  # scikit-learn is imported only to fit; a loaded head scores with numpy alone
+    from risklens.model.tfidf import TfidfOvR
 
 FUSION_FILE = "fusion.json"
 FEATURES = ("enc_heading", "enc_text", "tfidf_heading", "tfidf_text", "rule", "has_heading")
@@ -111,6 +111,8 @@ def fit_lexical(
     paragraphs: Sequence[object], targets: np.ndarray, weights: np.ndarray | None = None, **params: Any
 ) -> TfidfOvR:
     """A ``TfidfOvR`` (``params``) fitted on training paragraphs, each seen with and without heading."""
+    from risklens.model.tfidf import TfidfOvR
+
     texts = lexical_texts(as_paragraphs(paragraphs))
     w = None if weights is None else np.concatenate([weights, weights])
     return TfidfOvR(**params).fit(texts, np.vstack([targets, targets]), sample_weight=w)
@@ -141,8 +143,8 @@ class FusionHead:
     """
 
     def __init__(
-        self, tfidf: TfidfOvR, *, stack_C: float = 1.0, use_rules: bool = True, rules: RuleSnapshot | None = None,
-        cues: Sequence[str] = (),
+        self, tfidf: TfidfOvR | TfidfScorer, *, stack_C: float = 1.0, use_rules: bool = True,
+        rules: RuleSnapshot | None = None, cues: Sequence[str] = (),
     ) -> None:
         self.tfidf = tfidf
         self.stack_C = stack_C
@@ -164,8 +166,13 @@ class FusionHead:
         use_headings: Sequence[bool] | bool = True,
     ) -> FusionHead:
         """Fit the stacking weights on held-out rows (encoder logits already temperature-scaled)."""
+        from sklearn.exceptions import NotFittedError
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.utils.validation import check_is_fitted
+
         try:
-            check_is_fitted(self.tfidf, "coef_")
+            if not isinstance(self.tfidf, TfidfScorer):
+                check_is_fitted(self.tfidf, "coef_")
         except NotFittedError:
             raise ValueError("FusionHead needs a fitted TfidfOvR (prefit stacking): fit the TF-IDF model on "
                              "training rows first, then pass it to FusionHead(tfidf).") from None
@@ -261,7 +268,7 @@ class FusionHead:
             raise ValueError(f"{path}: fusion features {doc.get('features')} are not {list(expected)}.")
         params = doc["params"]  # older files also list the TF-IDF's own parameters: tfidf.json has them
         rules = saved_rules(doc, Path(directory))
-        head = cls(TfidfOvR.load(Path(directory)), stack_C=params["stack_C"], use_rules=params["use_rules"],
+        head = cls(TfidfScorer.load(Path(directory)), stack_C=params["stack_C"], use_rules=params["use_rules"],
                    rules=rules, cues=cues.names if cues is not None else ())
         head.coef_ = np.array(doc["coef"], dtype=np.float64)
         head.intercept_ = float(doc["intercept"])

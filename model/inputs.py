@@ -70,6 +70,31 @@ def as_paragraphs(items: Iterable[object]) -> list[Paragraph]:
     return [as_paragraph(item, i) for i, item in enumerate(items)]
 
 
+def distinct(paragraphs: Sequence[Paragraph]) -> tuple[list[Paragraph], list[int]]:
+    """The paragraphs the model must read once each, and where every input's result comes from.
+
+    Filings repeat themselves, and a batch of filings repeats boilerplate; what the classifier
+    outputs for a paragraph depends only on its text and heading path, so identical
+    (heading, text) pairs are scored once. The key keeps the heading even when headings are
+    not used: merging same-text paragraphs from different sections there would change which
+    windows share a padded batch, and under bf16 that moves other paragraphs' scores in the
+    third decimal (measured: 62 of 254 test paragraphs text-only, no label changed), so
+    only exact repeats are merged. Returns ``(unique, rows)`` with ``paragraphs[i]`` scored
+    as ``unique[rows[i]]``; ids are ignored, the first occurrence is kept.
+    """
+    seen: dict[tuple[str, str], int] = {}
+    unique: list[Paragraph] = []
+    rows: list[int] = []
+    for para in paragraphs:
+        key = (para.heading, para.text)
+        row = seen.get(key)
+        if row is None:
+            row = seen[key] = len(unique)
+            unique.append(para)
+        rows.append(row)
+    return unique, rows
+
+
 def shorten_heading(heading: str, max_chars: int) -> str:
     """Keep the innermost part of a heading path: the tail carries the specific risk."""
     heading = heading.strip()

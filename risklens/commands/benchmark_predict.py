@@ -1,4 +1,4 @@
-"""``risklens benchmark predict``: paragraphs/s of predict vs a plain pipeline, as JSON and Markdown.
+"""``risklens benchmark predict``: paragraphs/s of predict vs plain pipelines (fp32, bf16), as JSON and Markdown.
 
 The measuring is :func:`risklens.model.benchmark.benchmark` (every variant in a fresh
 process); this module picks the model and the paragraphs, writes ``OUT.json`` and
@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from risklens.model.benchmark import VARIANTS
+from risklens.model.benchmark import DEFAULT_VARIANTS, VARIANTS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +21,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=400, help="paragraphs to use (default 400)")
     parser.add_argument("--batch-size", type=int, default=32, help="predict batch size (default 32)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads in every variant (default 2)")
-    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(DEFAULT_VARIANTS),
+                        help="pipeline = transformers pipeline in fp32, pipeline-bf16 = at its best dtype; "
+                             "predict-* = RiskClassifier.predict at that precision; predict-bf16-window128 = "
+                             "128-token windows (default: all but the window probe)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="rounds over all variants, interleaved; the table shows medians (default 1)")
     parser.add_argument("--out", type=Path, default=Path("reports/benchmark-predict"),
                         help="report path without extension (default reports/benchmark-predict)")
 
@@ -33,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.limit < 1:
         return _fail(f"--limit must be >= 1, got {args.limit}.")
+    if args.repeats < 1:
+        return _fail(f"--repeats must be >= 1, got {args.repeats}.")
     try:
         model = resolve_model(args.model)
         records = read_records(args.data, args.limit)
@@ -40,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     print(f"risklens benchmark predict: {model.describe()}", file=sys.stderr)
     model_dir = model.path
-    report = benchmark(model_dir, records, variants=args.variants, batch_size=args.batch_size, threads=args.threads)
+    report = benchmark(model_dir, records, variants=args.variants, batch_size=args.batch_size, threads=args.threads,
+                       repeats=args.repeats)
     report["data"] = str(args.data)
     write_report("predict", args.out, report, to_markdown(report))
     return 0
