@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from risklens.serving.pages.access import access_pages
+from risklens.serving.pages.base import guard_error_html
 from risklens.serving.pages.corpus import corpus_pages
 from risklens.serving.pages.docs import install_docs
 from risklens.serving.pages.filings import filing_pages
@@ -26,6 +27,7 @@ def install_pages(app: FastAPI) -> None:
     """Mount the pages, their static files and the offline API docs on ``app``."""
     app.state.pages_secret = process_secret()
     app.state.pages_results = ResultCache()
+    app.state.html_error = guard_error_html  # serving.guards answers a page request with a page
     app.mount("/static/pages", StaticFiles(directory=STATIC), name="pages-static")
     install_docs(app)
     app.include_router(access_pages)

@@ -13,7 +13,8 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, Headers
+from starlette.types import Scope
 
 from risklens.serving.auth import state_of
 from risklens.serving.errors import ApiError, without_paths
@@ -67,8 +68,10 @@ def page(request: Request, session: Session | None, template: str, status: int =
 
 def error_page(request: Request, session: Session | None, status: int, code: str, detail: str = "") -> HTMLResponse:
     """A failure as a page a person reads (title, advice, English, the code for support)."""
-    message = page_message(code, without_paths(detail))
-    return page(request, session, "error.html", status=status, message=message, code=code, status_code=status)
+    detail = without_paths(detail)
+    message = page_message(code, detail)
+    return page(request, session, "error.html", status=status, message=message, code=code, status_code=status,
+                detail=detail if detail != message.advice else "")
 
 
 def api_error_page(request: Request, session: Session | None, exc: ApiError) -> HTMLResponse:
@@ -109,3 +112,22 @@ def see_other(request: Request, session: Session, url: str) -> Response:
     response = RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
     remember(response, request, session)
     return response
+
+
+def wants_page(scope: Scope) -> bool:
+    """A request a person reads in a browser: not the JSON API (``/v1``), and it accepts HTML."""
+    path = str(scope.get("path", ""))
+    if path == "/v1" or path.startswith("/v1/") or scope.get("type") != "http":
+        return False
+    return "text/html" in Headers(scope=scope).get("accept", "")
+
+
+def guard_error_html(scope: Scope, status: int, code: str, message: str) -> tuple[bytes, dict[str, str]] | None:
+    """``serving.guards.HtmlError`` for the app: the error page of a guard's refusal (413 too
+    large, 408 stalled body) for a page request, so a form posted without JavaScript never
+    ends on a JSON envelope; None for the API."""
+    if not wants_page(scope):
+        return None
+    answer = error_page(Request(scope), None, status, code, message)
+    headers = {name: value for name, value in answer.headers.items() if name.lower() in {k.lower() for k in HEADERS}}
+    return bytes(answer.body), headers

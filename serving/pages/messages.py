@@ -49,6 +49,11 @@ MESSAGES: dict[str, PageMessage] = {
         "处理超时", "服务器在时限内没有完成评分。请稍后再试，或只上传风险章节。",
         "Scoring took longer than the server's timeout. Retry later or upload less text.",
     ),
+    "body_timeout": PageMessage(
+        "上传中断（超时）",
+        "文件的内容在传输途中停顿太久，服务器已停止等待。请检查网络后重新上传。",
+        "The upload stalled for too long and the server stopped waiting; check the connection and upload again.",
+    ),
     "empty_file": PageMessage("文件是空的", "请选择有内容的文件。", "The file is empty."),
     "corrupt_pdf": PageMessage(
         "PDF 已损坏，无法读取", "请重新下载原文件后再上传。", "The PDF is damaged and cannot be read."
