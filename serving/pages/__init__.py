@@ -16,6 +16,7 @@ from risklens.serving.pages.base import guard_error_html
 from risklens.serving.pages.corpus import corpus_pages
 from risklens.serving.pages.docs import install_docs
 from risklens.serving.pages.filings import filing_pages
+from risklens.serving.pages.history import history_pages
 from risklens.serving.pages.render import STATIC
 from risklens.serving.pages.results import ResultCache
 from risklens.serving.pages.session import process_secret
@@ -33,3 +34,4 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(access_pages)
     app.include_router(filing_pages)
     app.include_router(corpus_pages)
+    app.include_router(history_pages)
