@@ -21,13 +21,22 @@ from markupsafe import Markup
 
 from risklens.corpus.query import disclosure_stats
 from risklens.corpus.timeline import Timeline, company_timeline
-from risklens.corpus.trend_chart import trend_svg
+from risklens.corpus.trend_chart import HEIGHT, WIDTH, trend_svg
 from risklens.labels.taxonomy import LABELS, LEAF_BY_ID
 from risklens.scoring.compare import RiskChange
 from risklens.serving.pages.base import gate, page
 from risklens.serving.pages.corpus import ask
 
 history_pages = APIRouter(include_in_schema=False)
+LEGEND_ROOM = 150
+"""Width added to the right of ``trend_svg``'s drawing: its legend ("management_and_internal_control
+规模扩张管理与内部控制") is wider than the chart leaves for it and would be cut off on the page."""
+
+
+def page_chart(svg: str) -> Markup:
+    """``trend_svg``'s SVG with ``LEGEND_ROOM`` more width on the right for its legend
+    (trend_svg escapes every name it writes, so the SVG is trusted)."""
+    return Markup(svg.replace(f'viewBox="0 0 {WIDTH} {HEIGHT}"', f'viewBox="0 0 {WIDTH + LEGEND_ROOM} {HEIGHT}"', 1))
 
 
 @dataclass
@@ -107,5 +116,5 @@ async def trend_page(request: Request) -> Response:
     if isinstance(rows, HTMLResponse):
         return rows
     chosen = picked or list(LABELS)
-    chart = Markup(trend_svg(rows, chosen))  # trend_svg escapes every name it writes
+    chart = page_chart(trend_svg(rows, chosen))
     return page(request, gated, "trend.html", chart=chart, picked=set(picked), table=trend_table(rows, chosen))

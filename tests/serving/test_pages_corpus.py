@@ -8,7 +8,9 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from risklens.corpus.store import open_store
+from risklens.corpus.trend_chart import HEIGHT, WIDTH
 from risklens.serving.app import create_app
+from risklens.serving.pages.history import LEGEND_ROOM
 from tests.corpus.test_timeline import timeline_db
 from tests.scoring.fakes import KeywordClassifier
 from tests.serving.test_app import fake_settings
@@ -66,6 +68,7 @@ def test_trend_page_draws_the_chart_for_the_picked_leaves(timeline_db: Path) -> 
         assert everything.status_code == 200
         html = everything.text
         assert "<svg" in html and "<polyline" in html and ">2023<" in html and ">2024<" in html
+        assert f'viewBox="0 0 {WIDTH + LEGEND_ROOM} {HEIGHT}"' in html  # room for the legend's Chinese names
         assert html.count('type="checkbox" name="leaf"') == 30 and "试用" in html
         picked = client.get("/corpus/trend", params=[("leaf", "trial_goods"), ("leaf", "not_a_leaf")])
         chart = picked.text.split('<div class="trend-chart">', 1)[1].split("</svg>", 1)[0]
