@@ -18,7 +18,7 @@ from starlette.types import Scope
 
 from risklens.serving.auth import state_of
 from risklens.serving.errors import ApiError, without_paths
-from risklens.serving.pages.messages import page_message
+from risklens.serving.pages.messages import DETAILED, page_message
 from risklens.serving.pages.render import render
 from risklens.serving.pages.results import ResultCache
 from risklens.serving.pages.session import Session, csrf_ok, needs_token, page_session, remember
@@ -71,7 +71,7 @@ def error_page(request: Request, session: Session | None, status: int, code: str
     detail = without_paths(detail)
     message = page_message(code, detail)
     return page(request, session, "error.html", status=status, message=message, code=code, status_code=status,
-                detail=detail if detail != message.advice else "")
+                detail=detail if code in DETAILED and detail != message.advice else "")
 
 
 def api_error_page(request: Request, session: Session | None, exc: ApiError) -> HTMLResponse:

@@ -108,6 +108,11 @@ MESSAGES: dict[str, PageMessage] = {
 }
 
 
+DETAILED = frozenset({"invalid_query", "body_too_large", "body_timeout", "too_costly", "too_many_pages", "invalid_feedback"})
+"""Codes whose API message adds what the page's advice lacks (the company asked for, the
+server's own limit): the error page shows it under the advice. Others show only the advice."""
+
+
 def page_message(code: str, fallback: str = "") -> PageMessage:
     """The message for ``code``; an unknown code shows the API's message under a plain title."""
     found = MESSAGES.get(code)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import re
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -34,6 +35,14 @@ STATIC = Path(__file__).with_name("static")
 LEAF_NAMES = {leaf.id: leaf for leaf in LEAVES}
 _ALL_PARAGRAPHS = '<section class="card"><details><summary>All risk paragraphs'
 _PEERS = '<section class="card"><h2>Against its peers</h2>'
+REPORT_HEADINGS = {
+    "Scores by group and leaf": "按类别评分",
+    "Disclosed risks": "已披露的风险",
+    "Evidence": "证据",
+    "How scores are computed": "评分方法",
+}
+"""The Chinese put before the CLI report's English section titles on the page."""
+_HEADING = re.compile(r"<h2>((" + "|".join(map(re.escape, REPORT_HEADINGS)) + r")[^<]*)</h2>")
 
 environment = Environment(
     loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True
@@ -48,6 +57,7 @@ def chip_colour(leaf: str) -> str:
 
 
 environment.globals["chip_colour"] = chip_colour
+environment.globals["leaf_names"] = LEAF_NAMES
 
 
 def render(template: str, **context: Any) -> str:
@@ -96,13 +106,15 @@ def paragraph_views(scored: ScoredFiling) -> list[ParagraphView]:
 
 def report_fragment(scored: ScoredFiling) -> Markup:
     """The CLI report of the profile, without its static list of all paragraphs (the page
-    lists them itself, expandable and correctable), and with its peer section ("Against its
-    peers") in Chinese and English (``peer_section``), in the same place: first after the head."""
+    lists them itself, expandable and correctable), with its peer section ("Against its
+    peers") in Chinese and English (``peer_section``) in the same place, first after the head,
+    and Chinese before its English section titles."""
     html = _cut(profile_section(scored.profile), _ALL_PARAGRAPHS)
     start = html.find(_PEERS)
     if start >= 0:
         end = html.find("</section>", start) + len("</section>")
         html = html[:start] + peer_section(scored.profile) + html[end:]
+    html = _HEADING.sub(lambda m: f'<h2>{REPORT_HEADINGS[m.group(2)]} <span class="en">{m.group(1)}</span></h2>', html)
     return Markup(html)  # built by report_html and our templates, which escape every filing string
 
 

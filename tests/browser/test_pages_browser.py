@@ -1,7 +1,9 @@
 """The analyst pages in a real browser: Chromium drives a real ``risklens serve`` with the
-shipped model. Token flow, upload → profile (实体清单 risk, its evidence page), a paragraph's
+shipped model. Token flow, upload → profile (实体清单 risk, its evidence page, peer flags), a paragraph's
 probabilities, a label correction found in the label store, compare, an error page,
-offline /docs, keyboard reach and the phone layout. Every request that leaves the
+offline /docs, keyboard reach and the phone layout; and on a second server with ``--db``
+the corpus search, a company's timeline, a stored filing, the trend chart, and a too-large
+upload posted without JavaScript. Every request that leaves the
 loopback is aborted and fails the test: the pages must work offline.
 """
 
@@ -91,6 +93,9 @@ def test_token_upload_profile_and_label_correction(offline: tuple[Any, list[str]
     assert evidence.is_visible() and "实体清单" in evidence.inner_text()
     where = evidence.locator("xpath=following-sibling::div[@class='where'][1]").inner_text()
     assert re.match(r"p\.\d+ · ", where), where  # the evidence's page and heading path
+    peers = page.locator("section.peers")
+    assert "shipped peers" in peers.inner_text() and LEAF in peers.locator(".flag-unusual + ul").inner_text()
+    assert page.locator(".flag-expected_absent").is_visible()  # the flags before the chart, as the CLI report
     page.screenshot(path=str(screenshots / "03-profile.png"))
     evidence.scroll_into_view_if_needed()
     page.screenshot(path=str(screenshots / "04-evidence.png"))

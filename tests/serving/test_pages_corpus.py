@@ -54,6 +54,8 @@ def test_company_timeline_page_lists_filings_in_date_order_with_the_added_risk(t
         added = step.split("新增风险", 1)[1]
         assert ">trial_goods</span>" in added and "试用" in added and "删除风险" not in step
         assert html.count('<li class="card step"') == 1
+        newer = client.get(f"/corpus/filings/{ids['a_newer.md']}").text
+        assert "试用商品（借货、样机）管理" in newer and 'href="/corpus/company/' in newer  # zh names, back to the timeline
         via_form = client.get("/corpus/company", params={"key": " 星衡智能 "})
         assert via_form.status_code == 200 and str(via_form.url).endswith("/corpus/company/%E6%98%9F%E8%A1%A1%E6%99%BA%E8%83%BD")
         missing = client.get("/corpus/company/不存在的公司")

@@ -56,6 +56,7 @@ def test_the_profile_page_shows_the_peer_group_and_its_flags_first() -> None:
     assert "<h2>Against its peers</h2>" not in html  # the report's English section is replaced, not repeated
     assert html.index('class="card peers"') < html.index("Scores by group and leaf")  # the flags come first
     assert html.index('class="card peers"') < html.index("Disclosed risks")
+    assert '<h2>证据 <span class="en">Evidence</span></h2>' in html and "<h2>已披露的风险" in html  # Chinese first
 
 
 def test_without_a_baseline_the_page_says_how_to_get_one(tmp_path: Path) -> None:
