@@ -11,17 +11,12 @@
   silent gets 408 ``body_timeout`` and its connection closed instead of holding a worker.
 * ``BodyLimitMiddleware``: 413 ``body_too_large`` for a body over the limit, from its
   Content-Length before reading, or as soon as the streamed bytes pass it.
-
-Their answers are JSON, except where the app sets ``app.state.html_error`` (``HtmlError``):
-``serving.pages`` does, so a browser posting a form to a page gets the same error as a page
-it can read (status kept) instead of a JSON envelope; ``/v1`` keeps JSON.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,34 +25,15 @@ from risklens.serving.auth import token_matches
 from risklens.serving.limits import MAX_BODY_BYTES, error_body
 from risklens.serving.state import TOKEN_ENV
 
-HtmlError = Callable[[Scope, int, str, str], tuple[bytes, dict[str, str]] | None]
-"""``app.state.html_error(scope, status, code, message)``: the body and headers of an HTML
-error page when the request is one a person reads in a browser, else None (JSON)."""
 
-
-def _html_error(scope: Scope | None, status: int, code: str, message: str) -> tuple[bytes, dict[str, str]] | None:
-    if scope is None:
-        return None
-    render: HtmlError | None = getattr(getattr(scope.get("app"), "state", None), "html_error", None)
-    return None if render is None else render(scope, status, code, message)
-
-
-async def send_error(
-    send: Send, status: int, code: str, message: str, headers: dict[str, str] | None = None, scope: Scope | None = None
-) -> None:
-    """A complete error answer that also closes the connection: JSON, or the app's HTML
-    error page when given the request's ``scope`` and the app has one for it."""
-    page = _html_error(scope, status, code, message)
-    if page is not None:
-        body, extra, content_type = page[0], {**page[1], **(headers or {})}, "text/html; charset=utf-8"
-    else:
-        body, extra = json.dumps(error_body(code, message), ensure_ascii=False).encode(), headers or {}
-        content_type = "application/json"
+async def send_error(send: Send, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+    """A complete JSON error answer that also closes the connection."""
+    body = json.dumps(error_body(code, message), ensure_ascii=False).encode()
     raw = [
-        (b"content-type", content_type.encode()),
+        (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
         (b"connection", b"close"),
-        *((name.lower().encode(), value.encode()) for name, value in extra.items()),
+        *((name.lower().encode(), value.encode()) for name, value in (headers or {}).items()),
     ]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
@@ -86,7 +62,7 @@ async def call_guarded(app: ASGIApp, scope: Scope, receive: Receive, send: Send)
     except GuardError as exc:
         if started:
             raise
-        await send_error(send, exc.status_code, exc.code, str(exc.detail), scope=scope)
+        await send_error(send, exc.status_code, exc.code, str(exc.detail))
 
 
 def bearer_token(scope: Scope) -> str | None:
@@ -192,7 +168,7 @@ class BodyLimitMiddleware:
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
             refusal = BodyTooLarge(self.max_bytes)
-            await send_error(send, 413, refusal.code, str(refusal.detail), scope=scope)
+            await send_error(send, 413, refusal.code, str(refusal.detail))
             return
         received = 0
 

@@ -114,20 +114,14 @@ def see_other(request: Request, session: Session, url: str) -> Response:
     return response
 
 
+API_PATHS = ("/v1", "/healthz", "/readyz", "/openapi.json")
+"""Paths (and their subpaths) that answer JSON to every client, browsers included."""
+
+
 def wants_page(scope: Scope) -> bool:
-    """A request a person reads in a browser: not the JSON API (``/v1``), and it accepts HTML."""
+    """A request a person reads in a browser: not the JSON API (``API_PATHS``), and it accepts HTML."""
     path = str(scope.get("path", ""))
-    if path == "/v1" or path.startswith("/v1/") or scope.get("type") != "http":
+    if scope.get("type") != "http" or any(path == api or path.startswith(api + "/") for api in API_PATHS):
         return False
     return "text/html" in Headers(scope=scope).get("accept", "")
 
-
-def guard_error_html(scope: Scope, status: int, code: str, message: str) -> tuple[bytes, dict[str, str]] | None:
-    """``serving.guards.HtmlError`` for the app: the error page of a guard's refusal (413 too
-    large, 408 stalled body) for a page request, so a form posted without JavaScript never
-    ends on a JSON envelope; None for the API."""
-    if not wants_page(scope):
-        return None
-    answer = error_page(Request(scope), None, status, code, message)
-    headers = {name: value for name, value in answer.headers.items() if name.lower() in {k.lower() for k in HEADERS}}
-    return bytes(answer.body), headers

@@ -97,6 +97,15 @@ MESSAGES: dict[str, PageMessage] = {
         "上传结果只对上传它的浏览器会话可见，并且只在服务器内存中保留一小时。请重新上传。",
         "Not found: a result is visible only to the session that uploaded it, for one hour.",
     ),
+    "page_not_found": PageMessage(
+        "找不到这个页面", "请检查网址，或回到首页。", "No such page: check the address or go back to the start page."
+    ),
+    "invalid_request": PageMessage(
+        "网址无效", "网址可能被截断或改动过。请回到首页重新打开。", "The address is not valid (cut off or changed?)."
+    ),
+    "method_not_allowed": PageMessage(
+        "这个页面不接受此操作", "请从首页的表单进入。", "This page does not accept that request; use the forms of the start page."
+    ),
     "missing_file": PageMessage(
         "没有选择文件", "请选择或拖入一个 PDF、TXT 或 Markdown 文件。", "No file was chosen."
     ),

@@ -1,8 +1,9 @@
-"""A body the guards refuse (too large, stalled) is a page for a browser, JSON for the API.
+"""Errors answered outside the page routes are pages for a browser, JSON for the API.
 
-A form posted without JavaScript reaches ``serving.guards`` before any route: its 413 or
-408 must come back as the human error page (status kept) when the request is for a page
-and accepts HTML; ``/v1`` and clients that do not ask for HTML keep the JSON envelope.
+A form posted without JavaScript reaches ``serving.guards`` before any route: its 413 (or a
+stalled body's 408) must come back as the human error page (status kept) when the request is
+for a page and accepts HTML; so must the router's 404 and a malformed address's 422. ``/v1``
+and clients that do not ask for HTML keep the JSON envelope.
 """
 
 from __future__ import annotations
@@ -88,3 +89,15 @@ def test_a_stalled_form_post_is_the_error_page_and_the_api_keeps_json(client: Te
     assert "上传中断" in body.decode() and "body_timeout" in body.decode()
     status, headers, body = _post_stalled(client, "/v1/filings", BROWSER)
     assert status == 408 and headers["content-type"] == "application/json" and b'"body_timeout"' in body
+
+
+def test_unknown_and_malformed_page_addresses_are_pages(client: TestClient) -> None:
+    missing = client.get("/no-such-page", headers=BROWSER)
+    assert missing.status_code == 404 and "找不到这个页面" in missing.text and "<html" in missing.text
+    cut = client.get("/profile/abc", headers=BROWSER)  # a result id cut short
+    assert cut.status_code == 422 and "网址无效" in cut.text and '{"error"' not in cut.text
+    assert "default-src 'self'" in cut.headers["content-security-policy"]
+    api = client.get("/v1/no-such-route", headers=BROWSER)
+    assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
+    assert client.get("/no-such-page").headers["content-type"] == "application/json"  # no Accept: text/html
+    assert client.get("/healthz", headers=BROWSER).headers["content-type"] == "application/json"
