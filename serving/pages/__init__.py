@@ -3,7 +3,9 @@
 Upload a filing and read its profile, compare two filings, correct labels, browse the
 corpus — server-rendered Jinja2 templates with a little vanilla JavaScript, every asset
 served from this package (``static/``), nothing fetched from the internet. ``/docs`` and
-``/redoc`` are served offline too (``serving.pages.docs``). See serving/README.md.
+``/redoc`` are served offline too (``serving.pages.docs``); an error answered in JSON
+before or beside the page routes (guards, unknown paths) becomes the error page for a
+browser (``serving.pages.page_errors``). See serving/README.md.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from risklens.serving.pages.access import access_pages
 from risklens.serving.pages.corpus import corpus_pages
 from risklens.serving.pages.docs import install_docs
 from risklens.serving.pages.filings import filing_pages
+from risklens.serving.pages.history import history_pages
+from risklens.serving.pages.page_errors import PageErrorsMiddleware
 from risklens.serving.pages.render import STATIC
 from risklens.serving.pages.results import ResultCache
 from risklens.serving.pages.session import process_secret
@@ -31,3 +35,5 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(access_pages)
     app.include_router(filing_pages)
     app.include_router(corpus_pages)
+    app.include_router(history_pages)
+    app.add_middleware(PageErrorsMiddleware)  # outermost: JSON errors of page requests become pages

@@ -13,11 +13,12 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, Headers
+from starlette.types import Scope
 
 from risklens.serving.auth import state_of
 from risklens.serving.errors import ApiError, without_paths
-from risklens.serving.pages.messages import page_message
+from risklens.serving.pages.messages import DETAILED, page_message
 from risklens.serving.pages.render import render
 from risklens.serving.pages.results import ResultCache
 from risklens.serving.pages.session import Session, csrf_ok, needs_token, page_session, remember
@@ -67,8 +68,10 @@ def page(request: Request, session: Session | None, template: str, status: int =
 
 def error_page(request: Request, session: Session | None, status: int, code: str, detail: str = "") -> HTMLResponse:
     """A failure as a page a person reads (title, advice, English, the code for support)."""
-    message = page_message(code, without_paths(detail))
-    return page(request, session, "error.html", status=status, message=message, code=code, status_code=status)
+    detail = without_paths(detail)
+    message = page_message(code, detail)
+    return page(request, session, "error.html", status=status, message=message, code=code, status_code=status,
+                detail=detail if code in DETAILED and detail != message.advice else "")
 
 
 def api_error_page(request: Request, session: Session | None, exc: ApiError) -> HTMLResponse:
@@ -109,3 +112,16 @@ def see_other(request: Request, session: Session, url: str) -> Response:
     response = RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
     remember(response, request, session)
     return response
+
+
+API_PATHS = ("/v1", "/healthz", "/readyz", "/openapi.json")
+"""Paths (and their subpaths) that answer JSON to every client, browsers included."""
+
+
+def wants_page(scope: Scope) -> bool:
+    """A request a person reads in a browser: not the JSON API (``API_PATHS``), and it accepts HTML."""
+    path = str(scope.get("path", ""))
+    if scope.get("type") != "http" or any(path == api or path.startswith(api + "/") for api in API_PATHS):
+        return False
+    return "text/html" in Headers(scope=scope).get("accept", "")
+

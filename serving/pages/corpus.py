@@ -2,12 +2,8 @@
 
 They ask the same questions as ``/v1/corpus`` (``corpus.query.find_filings`` and
 ``filing_profile``) on the database opened read-only in the worker pool. Without ``--db``
-they show a page that says how to start the server with one.
-
-Room for the lead's next pages: a company's timeline
-(``risklens.corpus.timeline.company_timeline(store, code)``) belongs at
-``GET /corpus/company/{code}`` and the trend chart (``risklens.corpus.trend_chart.trend_svg(rows)``)
-at ``GET /corpus/trend``; both are a ``_ask(request, question)`` and a template like the two below.
+they show a page that says how to start the server with one. A company's timeline and the
+trend chart are in ``serving.pages.history``, asking through ``ask`` below.
 """
 
 from __future__ import annotations
@@ -34,7 +30,7 @@ KINDS = ("prospectus", "refinancing_prospectus", "annual_report", "inquiry_respo
 corpus_pages = APIRouter(include_in_schema=False)
 
 
-async def _ask(request: Request, session: Session, question: Callable[[CorpusStore], T]) -> T | HTMLResponse:
+async def ask(request: Request, session: Session, question: Callable[[CorpusStore], T]) -> T | HTMLResponse:
     """``question(store)`` on the read-only corpus, or the page that says why not."""
     state = state_of(request)
     db = state.settings.db
@@ -73,7 +69,7 @@ async def corpus_search(request: Request) -> Response:
     if leaf in LABELS:
         where = FilingFilter(leaf, kind=form["kind"] or None, since=_int(form["since"]), until=_int(form["until"]),
                              industry=form["industry"] or None, company=form["company"] or None, limit=PAGE_SIZE)
-        found = await _ask(request, gated, lambda store: find_filings(store, where))
+        found = await ask(request, gated, lambda store: find_filings(store, where))
         if isinstance(found, HTMLResponse):
             return found
         rows = found
@@ -90,7 +86,7 @@ async def corpus_filing(
     gated = gate(request)
     if isinstance(gated, HTMLResponse):
         return gated
-    stored = await _ask(request, gated, lambda store: filing_profile(store, filing))
+    stored = await ask(request, gated, lambda store: filing_profile(store, filing))
     if isinstance(stored, HTMLResponse):
         return stored
     disclosed = [row for row in stored["leaves"] if row.get("disclosed")]

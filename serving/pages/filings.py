@@ -17,12 +17,15 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
+from risklens.corpus.baseline import with_peers
 from risklens.labels.taxonomy import LABELS
 from risklens.scoring.compare import STATUS_ORDER, Comparison, compare_filings
 from risklens.scoring.report_html import comparison_chart, comparison_html, profile_html
 from risklens.scoring.score import ScoredFiling
+from risklens.serving.admission import Deadline
 from risklens.serving.auth import check_feedback_allowed, state_of
 from risklens.serving.errors import ApiError
+from risklens.serving.guards import GuardError
 from risklens.serving.jobs import current_model, run_job, score_upload
 from risklens.serving.pages.base import (
     HEADERS,
@@ -37,7 +40,6 @@ from risklens.serving.pages.base import (
 from risklens.serving.pages.render import (
     char_diff,
     paragraph_views,
-    peer_flags,
     profile_csv,
     report_fragment,
 )
@@ -51,11 +53,18 @@ ACCEPTED = (".pdf", ".txt", ".md", ".markdown")
 RID = Path(min_length=8, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
 
 
-async def _form(request: Request) -> FormData | None:
+async def _form(request: Request, session: Session, malformed: str = "missing_file") -> FormData | HTMLResponse:
+    """The posted form, or the page that says why it could not be read: a body the guards
+    refused while it arrived (too large, stalled: their status, e.g. 413 or 408), or a
+    malformed one (400)."""
     try:
         return await request.form(max_files=3, max_fields=100)
-    except Exception:  # a malformed multipart body: the page says so below
-        return None
+    except GuardError as exc:
+        answer = error_page(request, session, exc.status_code, exc.code, str(exc.detail))
+        answer.headers.update(exc.headers or {})
+        return answer
+    except Exception:  # a malformed multipart body
+        return error_page(request, session, 400, malformed)
 
 
 async def _uploads(form: FormData, names: tuple[str, ...]) -> list[Upload] | str:
@@ -77,9 +86,9 @@ async def _read_post(request: Request, names: tuple[str, ...]) -> tuple[Session,
     gated = gate(request)
     if isinstance(gated, HTMLResponse):
         return gated
-    form = await _form(request)
-    if form is None:
-        return error_page(request, gated, 400, "missing_file")
+    form = await _form(request, gated)
+    if isinstance(form, HTMLResponse):
+        return form
     refused = check_form(request, gated, form)
     if refused is not None:
         return refused
@@ -109,9 +118,13 @@ async def upload(request: Request) -> Response:
     try:
         loaded = current_model(state)
         limits = state.settings.parse_limits()
-        scored = await run_job(
-            state, lambda deadline: score_upload(loaded, filing, state.settings.batch_size, deadline, limits)
-        )
+
+        def work(deadline: Deadline) -> ScoredFiling:
+            scored = score_upload(loaded, filing, state.settings.batch_size, deadline, limits)
+            scored.profile = with_peers(scored.profile, state.settings.db, loaded.path)  # as POST /v1/filings
+            return scored
+
+        scored = await run_job(state, work)
     except ApiError as exc:
         return api_error_page(request, session, exc)
     rid = results(request).put(session.sid, "profile", scored)
@@ -135,7 +148,7 @@ async def profile_page(request: Request, rid: Annotated[str, RID], saved: int | 
     return page(
         request, gated, "profile.html", rid=rid, name=scored.profile.document.name,
         report=report_fragment(scored), paragraphs=paragraph_views(scored),
-        peers=peer_flags(scored.profile.to_dict()), saved=saved,
+        saved=saved,
     )
 
 
@@ -195,7 +208,9 @@ async def correct_labels(request: Request, rid: Annotated[str, RID]) -> Response
     gated = gate(request)
     if isinstance(gated, HTMLResponse):
         return gated
-    form = await _form(request) or FormData()
+    form = await _form(request, gated, malformed="invalid_feedback")
+    if isinstance(form, HTMLResponse):
+        return form
     refused = check_form(request, gated, form)
     if refused is not None:
         return refused

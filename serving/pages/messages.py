@@ -49,6 +49,11 @@ MESSAGES: dict[str, PageMessage] = {
         "处理超时", "服务器在时限内没有完成评分。请稍后再试，或只上传风险章节。",
         "Scoring took longer than the server's timeout. Retry later or upload less text.",
     ),
+    "body_timeout": PageMessage(
+        "上传中断（超时）",
+        "文件的内容在传输途中停顿太久，服务器已停止等待。请检查网络后重新上传。",
+        "The upload stalled for too long and the server stopped waiting; check the connection and upload again.",
+    ),
     "empty_file": PageMessage("文件是空的", "请选择有内容的文件。", "The file is empty."),
     "corrupt_pdf": PageMessage(
         "PDF 已损坏，无法读取", "请重新下载原文件后再上传。", "The PDF is damaged and cannot be read."
@@ -92,6 +97,15 @@ MESSAGES: dict[str, PageMessage] = {
         "上传结果只对上传它的浏览器会话可见，并且只在服务器内存中保留一小时。请重新上传。",
         "Not found: a result is visible only to the session that uploaded it, for one hour.",
     ),
+    "page_not_found": PageMessage(
+        "找不到这个页面", "请检查网址，或回到首页。", "No such page: check the address or go back to the start page."
+    ),
+    "invalid_request": PageMessage(
+        "网址无效", "网址可能被截断或改动过。请回到首页重新打开。", "The address is not valid (cut off or changed?)."
+    ),
+    "method_not_allowed": PageMessage(
+        "这个页面不接受此操作", "请从首页的表单进入。", "This page does not accept that request; use the forms of the start page."
+    ),
     "missing_file": PageMessage(
         "没有选择文件", "请选择或拖入一个 PDF、TXT 或 Markdown 文件。", "No file was chosen."
     ),
@@ -101,6 +115,11 @@ MESSAGES: dict[str, PageMessage] = {
     ),
     "invalid_query": PageMessage("查询条件无效", "请检查风险类别或文件编号。", "Invalid query."),
 }
+
+
+DETAILED = frozenset({"invalid_query", "body_too_large", "body_timeout", "too_costly", "too_many_pages", "invalid_feedback"})
+"""Codes whose API message adds what the page's advice lacks (the company asked for, the
+server's own limit): the error page shows it under the advice. Others show only the advice."""
 
 
 def page_message(code: str, fallback: str = "") -> PageMessage:

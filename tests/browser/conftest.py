@@ -86,6 +86,36 @@ def shipped_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
 
 
 @pytest.fixture(scope="module")
+def corpus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``risklens serve --db`` over a tiny database of two versions of the bundled example
+    (built here with the keyword classifier), with a tiny random model and no token."""
+    from risklens.corpus.build import BuildOptions, build_corpus
+    from risklens.corpus.store import open_store
+    from risklens.model.testing import make_tiny_classifier
+    from tests.corpus.test_timeline import two_versions
+    from tests.scoring.fakes import KeywordClassifier
+
+    tmp = tmp_path_factory.mktemp("browser-corpus")
+    db = tmp / "corpus.duckdb"
+    with open_store(db) as store:
+        build_corpus(two_versions(tmp / "in"), store, KeywordClassifier(), BuildOptions(workers=0))
+    model = make_tiny_classifier(tmp / "model")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if k != "RISKLENS_API_TOKEN"} | {"RISKLENS_HOME": str(tmp / "home")}
+    command = [sys.executable, "-m", "risklens", "serve", "--model", str(model), "--port", str(port), "--db", str(db)]
+    log = tmp / "serve.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
+    try:
+        wait_ready(base, process, log)
+        yield Server(base, tmp / "labels.sqlite", "")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where the screenshots go (a pytest tmp folder; RISKLENS_SCREENSHOTS overrides it,
     e.g. docs/screenshots to refresh the committed set)."""

@@ -1,7 +1,9 @@
 """The analyst pages in a real browser: Chromium drives a real ``risklens serve`` with the
-shipped model. Token flow, upload → profile (实体清单 risk, its evidence page), a paragraph's
+shipped model. Token flow, upload → profile (实体清单 risk, its evidence page, peer flags), a paragraph's
 probabilities, a label correction found in the label store, compare, an error page,
-offline /docs, keyboard reach and the phone layout. Every request that leaves the
+offline /docs, keyboard reach and the phone layout; and on a second server with ``--db``
+the corpus search, a company's timeline, a stored filing, the trend chart, and a too-large
+upload posted without JavaScript. Every request that leaves the
 loopback is aborted and fails the test: the pages must work offline.
 """
 
@@ -91,6 +93,9 @@ def test_token_upload_profile_and_label_correction(offline: tuple[Any, list[str]
     assert evidence.is_visible() and "实体清单" in evidence.inner_text()
     where = evidence.locator("xpath=following-sibling::div[@class='where'][1]").inner_text()
     assert re.match(r"p\.\d+ · ", where), where  # the evidence's page and heading path
+    peers = page.locator("section.peers")
+    assert "shipped peers" in peers.inner_text() and LEAF in peers.locator(".flag-unusual + ul").inner_text()
+    assert page.locator(".flag-expected_absent").is_visible()  # the flags before the chart, as the CLI report
     page.screenshot(path=str(screenshots / "03-profile.png"))
     evidence.scroll_into_view_if_needed()
     page.screenshot(path=str(screenshots / "04-evidence.png"))
@@ -181,3 +186,60 @@ def test_error_page_keyboard_and_docs(offline: tuple[Any, list[str]], shipped_se
         assert anonymous.new_page().goto(shipped_server.base + "/compare/abcdefgh").status == 401
     finally:
         anonymous.close()
+
+
+def test_corpus_search_timeline_and_trend(browser: Any, corpus_server: Server, screenshots: Path) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    outside: list[str] = []
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+        ("http://127.0.0.1", "data:", "about:")) else (outside.append(route.request.url), route.abort()))
+    try:
+        page = context.new_page()
+        page.goto(corpus_server.base + "/corpus")
+        page.select_option("select[name=leaf]", "trial_goods")
+        page.click("form.search button[type=submit] >> nth=0")
+        page.wait_for_selector("text=结果")
+        page.screenshot(path=str(screenshots / "11-corpus-search.png"), full_page=True)
+        page.click("a[href^='/corpus/company/']")
+        page.wait_for_selector("ol.timeline")
+        assert page.locator("li.card.filing").count() == 2 and page.locator("li.card.step").count() == 1
+        assert "trial_goods" in page.inner_text("li.card.step .step-added")
+        page.screenshot(path=str(screenshots / "12-timeline.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400
+        page.screenshot(path=str(screenshots / "13-timeline-phone.png"))
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.click("li.card.filing >> nth=1 >> a")
+        page.wait_for_selector("text=已披露的风险")
+        page.screenshot(path=str(screenshots / "14-stored-filing.png"))
+
+        page.click("nav >> text=趋势")
+        page.wait_for_selector(".trend-chart svg polyline", state="attached")
+        assert page.locator(".trend-chart svg polyline").count() > 1
+        page.check("input[name=leaf][value=trial_goods]")
+        page.check("input[name=leaf][value=entity_list_sanctions]")
+        page.click("form.leaf-picker button[type=submit]")
+        page.wait_for_url(re.compile(r"leaf=trial_goods"))
+        assert page.locator(".trend-chart svg polyline").count() == 2
+        page.screenshot(path=str(screenshots / "15-trend.png"), full_page=True)
+    finally:
+        context.close()
+    assert not outside, f"the pages fetched from outside the server: {outside}"
+
+
+def test_a_too_large_upload_without_javascript_is_a_page(browser: Any, corpus_server: Server, tmp_path: Path,
+                                                         screenshots: Path) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(corpus_server.base + "/")
+        big = tmp_path / "big.txt"
+        big.write_bytes(("第一节 风险因素\n" + "公司面临市场竞争加剧的风险。" * 1_000_000).encode("utf-8"))  # > 25 MB
+        page.set_input_files("input[name=file]", str(big))
+        with page.expect_navigation():
+            page.click("#upload button[type=submit]")
+        assert "文件太大" in page.inner_text(".error h1")
+        assert "body_too_large" in page.inner_text(".error")
+        page.screenshot(path=str(screenshots / "16-too-large.png"))
+    finally:
+        context.close()

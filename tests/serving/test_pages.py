@@ -6,7 +6,6 @@ tests/browser/ drive the same pages with the shipped model in Chromium.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,7 +56,7 @@ def test_upload_shows_the_profile_with_probabilities_and_downloads(client: TestC
     answer = upload(client)
     assert answer.status_code == 200 and re.search(r"/profile/[\w-]+$", str(answer.url))
     html = answer.text
-    assert "Risk profile: xinghe.md" in html  # the CLI report, embedded
+    assert "Risk profile: " in html and "<code>xinghe.md</code>" in html  # the CLI report, embedded (titled by company)
     assert "Scores by group and leaf" in html and "<svg" in html
     assert html.count('<details class="para-item') >= 3
     assert html.count('<table class="probs">') == html.count('<details class="para-item')
@@ -191,12 +190,3 @@ def test_corpus_pages_without_db_say_how_to_get_one(client: TestClient) -> None:
     answer = client.get("/corpus")
     assert answer.status_code == 404 and "--db" in answer.text
 
-
-def test_peer_flags_show_when_the_profile_has_them() -> None:
-    from risklens.serving.pages.render import peer_flags
-
-    assert peer_flags({"leaves": []}) == []
-    assert peer_flags({"peer_flags": [{"leaf": "customer_concentration", "note": "unusual"}]}) == [
-        "leaf: customer_concentration · note: unusual"
-    ]
-    assert json.dumps(peer_flags({"peers": {"a": 1}})) == '["a: 1"]'
