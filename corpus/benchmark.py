@@ -158,7 +158,10 @@ def measure_build(paths: list[str], engine: str = "local") -> dict[str, Any]:
         wall = time.perf_counter() - start
     if not out.strip():
         raise RuntimeError(f"the build failed: {err.strip().splitlines()[-1:]}")
-    summary = json.loads(out)
+    try:
+        summary = json.loads(out)
+    except json.JSONDecodeError:
+        raise RuntimeError(f"the build's standard output is not its JSON summary; it starts {out[:300]!r}") from None
     summary["wall_seconds"] = round(wall, 1)  # with model loading and, for Ray, starting it
     summary["peak_rss_mb"] = round(peak / 1e6, 1)
     summary["peak_pss_mb"] = round(peak_pss / 1e6, 1)

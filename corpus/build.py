@@ -119,6 +119,14 @@ def exit_with_parent(parent: int, interval: float = 1.0) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
+def start_worker(parent: int) -> None:
+    """Pool-worker initializer: exit with the build (``exit_with_parent``), and send the
+    worker's standard output to standard error, so that nothing a reader library prints
+    can end up inside ``corpus build --format json``."""
+    os.dup2(2, 1)
+    exit_with_parent(parent)
+
+
 class Builder:
     """One build run: triage of the files, the ingestion pool, batching and writing."""
 
@@ -215,7 +223,7 @@ class Builder:
         crash), the files in flight are reported as failed and the caller starts a new pool."""
         ahead = 2 * self.options.workers + 2  # files queued so workers never wait on the encoder
         with ProcessPoolExecutor(self.options.workers, mp_context=get_context("spawn"),
-                                 initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
+                                 initializer=start_worker, initargs=(os.getpid(),)) as pool:
             running: dict[Future[Ingested | IngestFailure], str] = {}
             while queue or running:
                 while queue and len(running) < ahead:

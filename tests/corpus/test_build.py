@@ -163,3 +163,12 @@ def test_freed_memory_goes_back_on_linux() -> None:
     from risklens.corpus.build import release_freed_memory
 
     assert release_freed_memory() is sys.platform.startswith("linux")
+
+
+def test_a_worker_prints_to_stderr_so_json_output_stays_clean() -> None:
+    import subprocess
+    import sys
+
+    code = "import os; from risklens.corpus.build import start_worker; start_worker(os.getppid()); print('from a reader')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout == "" and "from a reader" in done.stderr
