@@ -302,6 +302,21 @@ def score_batch(
     return out
 
 
+def paragraph_batches(filings: Sequence[Ingested], paragraphs: int) -> Iterator[list[Ingested]]:
+    """``filings`` in order, cut into runs of at least ``paragraphs`` paragraphs (the last run
+    may hold fewer): one encoder pass each, so its temporaries stay bounded whatever arrives."""
+    run: list[Ingested] = []
+    count = 0
+    for filing in filings:
+        run.append(filing)
+        count += len(filing.paragraphs)
+        if count >= paragraphs:
+            yield run
+            run, count = [], 0
+    if run:
+        yield run
+
+
 def release_freed_memory() -> bool:
     """Give the heap that an encoder pass freed back to the system (glibc ``malloc_trim``).
 

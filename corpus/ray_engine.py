@@ -22,7 +22,14 @@ from typing import Any
 
 import numpy as np
 
-from risklens.corpus.build import Builder, BuildOptions, Progress, score_batch, stamp_of
+from risklens.corpus.build import (
+    Builder,
+    BuildOptions,
+    Progress,
+    paragraph_batches,
+    score_batch,
+    stamp_of,
+)
 from risklens.corpus.ingest import Ingested, IngestFailure, ingest_file
 from risklens.corpus.store import CorpusStore, FilingRecord
 from risklens.filings.limits import ParseLimits
@@ -52,16 +59,21 @@ def _ingest_row(row: dict[str, Any], limits: ParseLimits) -> dict[str, Any]:
 class ClassifyActor:
     """Holds one loaded model; classifies and profiles a batch of ingested filings."""
 
-    def __init__(self, model_dir: str, batch_size: int) -> None:
+    def __init__(self, model_dir: str, batch_size: int, batch_paragraphs: int) -> None:
         from risklens.model import RiskClassifier
 
         self.classifier = RiskClassifier.from_pretrained(model_dir)
         self.batch_size = batch_size
+        self.batch_paragraphs = batch_paragraphs
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[Any]]:
         values = [pickle.loads(payload) for payload in batch["payload"]]
         ingested = [v for v in values if isinstance(v, Ingested)]
-        scored = iter(score_batch(self.classifier, ingested, self.batch_size)) if ingested else iter(())
+        scored = iter([
+            result
+            for chunk in paragraph_batches(ingested, self.batch_paragraphs)
+            for result in score_batch(self.classifier, chunk, self.batch_size)
+        ])
         out = [pickle.dumps(next(scored) if isinstance(v, Ingested) else v) for v in values]
         return {"path": list(batch["path"]), "payload": out}
 
@@ -109,7 +121,8 @@ class RayBuilder(Builder):
             .map(_ingest_row, fn_kwargs={"limits": limits}, max_calls=INGEST_CALLS_PER_WORKER)
             .map_batches(
                 ClassifyActor,
-                fn_constructor_kwargs={"model_dir": str(self.model_dir), "batch_size": self.options.batch_size},
+                fn_constructor_kwargs={"model_dir": str(self.model_dir), "batch_size": self.options.batch_size,
+                                       "batch_paragraphs": self.options.batch_paragraphs},
                 batch_size=self.filings_per_batch,
                 batch_format="numpy",
                 concurrency=self.actors,

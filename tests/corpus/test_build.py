@@ -172,3 +172,14 @@ def test_a_worker_prints_to_stderr_so_json_output_stays_clean() -> None:
     code = "import os; from risklens.corpus.build import start_worker; start_worker(os.getppid()); print('from a reader')"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout == "" and "from a reader" in done.stderr
+
+
+def test_paragraph_batches_keep_order_and_reach_the_size() -> None:
+    from types import SimpleNamespace
+
+    from risklens.corpus.build import paragraph_batches
+
+    filings = [SimpleNamespace(paragraphs=[0] * n, name=i) for i, n in enumerate([100, 200, 10, 300, 5])]
+    runs = list(paragraph_batches(filings, 256))  # type: ignore[arg-type]
+    assert [[f.name for f in run] for run in runs] == [[0, 1], [2, 3], [4]]
+    assert list(paragraph_batches([], 256)) == []
