@@ -87,24 +87,24 @@ def benchmark(
 
 
 def prepare_onnx(model_dir: str, variants: list[str], calibration: str | None) -> dict[str, str]:
-    """Build the ONNX files the variants need; the static int8 file's path by variant."""
+    """Build the ONNX files the variants need; the int8 files' paths by variant (not runtimes)."""
     if not any(variant.startswith("predict-onnx") for variant in variants):
         return {}
     import hashlib
 
     from risklens.model import runtime_onnx
 
-    for runtime in ("onnx", "onnx-int8"):
-        if f"predict-{runtime}" in variants:
-            runtime_onnx.build(Path(model_dir), runtime)
+    files = {f"predict-{runtime}": str(runtime_onnx.build(Path(model_dir), runtime))
+             for runtime in ("onnx", "onnx-int8") if f"predict-{runtime}" in variants}
+    files.pop("predict-onnx", None)  # built; the variant loads it as `--runtime onnx` does
     if "predict-onnx-int8-static" not in variants:
-        return {}
+        return files
     if calibration is None:
         raise ValueError("predict-onnx-int8-static needs --calibration FILE.jsonl (e.g. the dev split).")
     paragraphs = [{"text": r["text"], "heading": r["heading"]} for r in read_records(Path(calibration), 100_000)]
     name = hashlib.sha256(Path(calibration).read_bytes()).hexdigest()[:12]
     path = runtime_onnx.build_static(Path(model_dir), paragraphs[:STATIC_CALIBRATION], name)
-    return {"predict-onnx-int8-static": str(path)}
+    return files | {"predict-onnx-int8-static": str(path)}
 
 
 def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -93,7 +93,7 @@ def _predict_runner(model_dir: str, variant: str, batch_size: int, threads: int,
     from risklens.model.classifier import RiskClassifier
 
     precision, _, window = variant.removeprefix("predict-").partition("-window")
-    if onnx_file:  # a build no runtime name loads (the calibrated static int8)
+    if onnx_file:  # an int8 build, not a runtime `from_pretrained` offers
         from risklens.model.runtime_onnx import classifier_on
 
         clf = classifier_on(Path(model_dir), Path(onnx_file), threads=threads)

@@ -68,7 +68,7 @@ class RiskClassifier:
         self.meta = meta if meta is not None else ModelMeta()
         self.fusion = fusion  # model.fusion.FusionHead, or None for the encoder alone
         self.precision = "fp32"  # how the encoder runs: "fp32", "bf16" (autocast) or "int8"
-        self.runtime = "torch"  # what runs it: torch, or ONNX Runtime ("onnx", "onnx-int8")
+        self.runtime = "torch"  # what runs the encoder: torch, or ONNX Runtime ("onnx")
         self.path: Path | None = None  # the directory it was loaded from, if any
         self._lock = threading.Lock()
         config = getattr(model, "config", None)
@@ -130,9 +130,8 @@ class RiskClassifier:
         ``num_threads`` sets torch's intra-op threads. BERT classifiers load through the
         plain-torch path (``model.encoder``, ``model.tokenizer``, ``model.lexical``: same
         outputs, no transformers or scikit-learn import); other directories through transformers.
-        ``runtime="onnx"`` or ``"onnx-int8"`` runs the encoder with ONNX Runtime instead
-        (``model.runtime_onnx``: built from the weights and cached per user on first use;
-        ``precision`` is then the runtime's, fp32 or int8).
+        ``runtime="onnx"`` runs the encoder with ONNX Runtime instead (``model.runtime_onnx``:
+        exported from the weights and cached per user on first use; ``precision`` is then fp32).
         """
         directory = Path(path)
         if not directory.is_dir():

@@ -36,8 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def add_runtime_argument(parser: argparse.ArgumentParser) -> None:
     """``--runtime``: what runs the encoder (predict, score and serve share it)."""
     parser.add_argument("--runtime", choices=RUNTIMES, default=None,
-                        help=f"what runs the encoder: torch, or ONNX Runtime in fp32 (onnx) or int8 (onnx-int8), "
-                             f"built and cached on first use (default: ${RUNTIME_ENV}, else torch)")
+                        help=f"what runs the encoder: torch, or ONNX Runtime (onnx: fp32, exported and cached on "
+                             f"first use; needs risklens[onnx]) (default: ${RUNTIME_ENV}, else torch)")
 
 
 def run(args: argparse.Namespace) -> int:
