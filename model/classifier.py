@@ -146,8 +146,9 @@ class RiskClassifier:
         resolved = ("bf16" if bf16_supported() else "fp32") if wanted == "auto" else wanted
         engine = check_runtime(runtime)
         if engine != "torch":
-            model, tokenizer, onnx_precision = _load_onnx(directory, engine, num_threads)
-            resolved = cast(Literal["fp32", "int8"], onnx_precision)
+            from risklens.model.runtime_onnx import network_on
+
+            model, tokenizer, resolved = network_on(directory, engine, num_threads)
         else:
             model, tokenizer = _load_network(directory, bf16_linear=resolved == "bf16")
         id2label = [model.config.id2label[i] for i in range(model.config.num_labels)]
@@ -384,17 +385,6 @@ def _load_network(directory: Path, *, bf16_linear: bool) -> tuple[Any, Any]:
     tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
     model = _load_hf_model(AutoModelForSequenceClassification, directory)
     return model.float().eval(), tokenizer
-
-
-def _load_onnx(directory: Path, runtime: str, threads: int | None) -> tuple[Any, Any, str]:
-    """Encoder (an ONNX Runtime session, built and cached on first use), tokenizer, precision."""
-    from risklens.model.runtime_onnx import load_onnx_encoder
-    from risklens.model.tokenizer import WindowTokenizer
-
-    if not (directory / "tokenizer.json").is_file():
-        raise ValueError(f"{directory}: runtime {runtime!r} needs tokenizer.json; use runtime='torch'.")
-    encoder = load_onnx_encoder(directory, runtime, threads=threads)
-    return encoder, WindowTokenizer(directory), "int8" if runtime.endswith("int8") else "fp32"
 
 
 def _load_hf_model(auto_class: Any, directory: Path) -> Any:

@@ -30,7 +30,7 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -238,6 +238,16 @@ def build_static(model_dir: Path, calibration: Sequence[object], calibration_nam
         return out
     classifier = RiskClassifier.from_pretrained(model_dir, runtime="onnx")
     return quantize_static_int8(fp32, out, calibration_batches(classifier, calibration, batch_size=batch_size))
+
+
+def network_on(model_dir: Path, runtime: str, threads: int | None) -> tuple[OnnxEncoder, Any, Literal["fp32", "int8"]]:
+    """``RiskClassifier.from_pretrained``'s encoder, tokenizer and precision under an ONNX ``runtime``."""
+    from risklens.model.tokenizer import WindowTokenizer
+
+    if not (model_dir / "tokenizer.json").is_file():
+        raise ValueError(f"{model_dir}: runtime {runtime!r} needs tokenizer.json; use runtime='torch'.")
+    encoder = load_onnx_encoder(model_dir, runtime, threads=threads)
+    return encoder, WindowTokenizer(model_dir), "int8" if runtime.endswith("int8") else "fp32"
 
 
 def classifier_on(model_dir: Path, onnx_file: Path, *, threads: int = 2) -> Any:
