@@ -29,9 +29,11 @@ from typing import Any
 from risklens.model.files import iter_jsonl
 from risklens.model.inputs import as_paragraph
 
-VARIANTS = ("pipeline", "pipeline-bf16", "predict-fp32", "predict-bf16", "predict-int8", "predict-bf16-window128")
+VARIANTS = ("pipeline", "pipeline-bf16", "predict-fp32", "predict-bf16", "predict-int8", "predict-bf16-window128",
+            "predict-onnx", "predict-onnx-int8", "predict-onnx-int8-static")
 DEFAULT_VARIANTS = VARIANTS[:5]
 PIPELINES = ("pipeline", "pipeline-bf16")
+STATIC_CALIBRATION = 128  # calibration paragraphs for static int8 (each window's activations are kept)
 CPU_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16", "amx_int8")
 SPEED_KEYS = ("paragraphs_per_s", "seconds", "import_seconds", "load_seconds", "import_cpu_seconds", "load_cpu_seconds",
               "end_to_end_seconds", "peak_rss_mb")
@@ -45,8 +47,14 @@ def benchmark(
     batch_size: int = 32,
     threads: int = 2,
     repeats: int = 1,
+    calibration: Path | None = None,
 ) -> dict[str, Any]:
-    """Run every variant in a fresh process, ``repeats`` rounds in turn; returns the report dict."""
+    """Run every variant in a fresh process, ``repeats`` rounds in turn; returns the report dict.
+
+    ONNX variants' files are built (or found in the cache) first, in a child process, so
+    their load time is a cached load; ``predict-onnx-int8-static`` calibrates on the
+    paragraphs of ``calibration`` (a JSONL file, e.g. the dev split).
+    """
     from risklens.model.benchmark_worker import measure
 
     if repeats < 1:
@@ -54,11 +62,14 @@ def benchmark(
     host = host_info()  # before the runs: its start time and load average are the run's
     runs: dict[str, list[dict[str, Any]]] = {variant: [] for variant in variants}
     context = get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        onnx_files = pool.submit(prepare_onnx, str(model_dir), variants, str(calibration) if calibration else None).result()
     for _ in range(repeats):
         for variant in variants:
             before = _load_average()
             with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-                run = pool.submit(measure, variant, str(model_dir), records, batch_size, threads).result()
+                run = pool.submit(measure, variant, str(model_dir), records, batch_size, threads,
+                                  onnx_files.get(variant)).result()
             run["load_average_before"], run["load_average_after"] = before, _load_average()
             runs[variant].append(run)
     report: dict[str, Any] = {
@@ -73,6 +84,27 @@ def benchmark(
     }
     add_speedups(report["results"])
     return report
+
+
+def prepare_onnx(model_dir: str, variants: list[str], calibration: str | None) -> dict[str, str]:
+    """Build the ONNX files the variants need; the int8 files' paths by variant (not runtimes)."""
+    if not any(variant.startswith("predict-onnx") for variant in variants):
+        return {}
+    import hashlib
+
+    from risklens.model import runtime_onnx
+
+    files = {f"predict-{runtime}": str(runtime_onnx.build(Path(model_dir), runtime))
+             for runtime in ("onnx", "onnx-int8") if f"predict-{runtime}" in variants}
+    files.pop("predict-onnx", None)  # built; the variant loads it as `--runtime onnx` does
+    if "predict-onnx-int8-static" not in variants:
+        return files
+    if calibration is None:
+        raise ValueError("predict-onnx-int8-static needs --calibration FILE.jsonl (e.g. the dev split).")
+    paragraphs = [{"text": r["text"], "heading": r["heading"]} for r in read_records(Path(calibration), 100_000)]
+    name = hashlib.sha256(Path(calibration).read_bytes()).hexdigest()[:12]
+    path = runtime_onnx.build_static(Path(model_dir), paragraphs[:STATIC_CALIBRATION], name)
+    return files | {"predict-onnx-int8-static": str(path)}
 
 
 def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:

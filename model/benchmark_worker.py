@@ -16,7 +16,11 @@ Variants:
 - ``predict-<precision>``: ``RiskClassifier.predict`` at that precision (``fp32``, ``bf16``
   autocast, dynamic ``int8``);
 - ``predict-bf16-window128``: bf16 with 128-token windows (stride 32) instead of the model's
-  256/64, to measure what shorter windows for long paragraphs cost in accuracy.
+  256/64, to measure what shorter windows for long paragraphs cost in accuracy;
+- ``predict-onnx`` / ``predict-onnx-int8``: ``RiskClassifier.predict`` with the encoder on ONNX
+  Runtime (``model.runtime_onnx``) in fp32 / dynamic int8; ``predict-onnx-int8-static``: QDQ
+  int8 calibrated on dev paragraphs, FFN outputs in fp32 (its file is built before the runs
+  and passed as ``onnx_file``). ONNX files are built before the runs, so load is a cached load.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ Runner = Callable[[list[dict[str, Any]], bool], list[list[str]]]
 """``run(records, use_headings)`` -> predicted labels per record."""
 
 
-def measure(variant: str, model_dir: str, records: list[dict[str, Any]], batch_size: int, threads: int) -> dict[str, Any]:
+def measure(variant: str, model_dir: str, records: list[dict[str, Any]], batch_size: int, threads: int,
+            onnx_file: str | None = None) -> dict[str, Any]:
     """Import, load, warm up, time one pass; F1 with and without headings when labels exist."""
     import resource
 
@@ -43,7 +48,7 @@ def measure(variant: str, model_dir: str, records: list[dict[str, Any]], batch_s
         import risklens.model.classifier  # noqa: F401
     imported, cpu_imported = time.perf_counter(), time.process_time()
     run = _pipeline_runner(model_dir, variant) if variant.startswith("pipeline") else _predict_runner(
-        model_dir, variant, batch_size)
+        model_dir, variant, batch_size, threads, onnx_file)
     loaded, cpu_loaded = time.perf_counter(), time.process_time()
     run(records[: min(8, len(records))], True)
     t0 = time.perf_counter()
@@ -82,11 +87,20 @@ def f1_of(records: list[dict[str, Any]], predicted: list[list[str]]) -> dict[str
     return micro_macro(gold, pred)
 
 
-def _predict_runner(model_dir: str, variant: str, batch_size: int) -> Runner:
+def _predict_runner(model_dir: str, variant: str, batch_size: int, threads: int, onnx_file: str | None) -> Runner:
+    from pathlib import Path
+
     from risklens.model.classifier import RiskClassifier
 
     precision, _, window = variant.removeprefix("predict-").partition("-window")
-    clf = RiskClassifier.from_pretrained(model_dir, precision=precision)  # type: ignore[arg-type]
+    if onnx_file:  # an int8 build, not a runtime `from_pretrained` offers
+        from risklens.model.runtime_onnx import classifier_on
+
+        clf = classifier_on(Path(model_dir), Path(onnx_file), threads=threads)
+    elif precision.startswith("onnx"):
+        clf = RiskClassifier.from_pretrained(model_dir, runtime=precision, num_threads=threads)
+    else:
+        clf = RiskClassifier.from_pretrained(model_dir, precision=precision)  # type: ignore[arg-type]
     if window:  # shorter windows: fewer tokens per long paragraph (attention is quadratic in them)
         clf.meta.max_length, clf.meta.stride = int(window), int(window) // 4
 

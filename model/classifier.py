@@ -28,6 +28,7 @@ from risklens.model.encoder import BertClassifier
 from risklens.model.inputs import Paragraph, Window, as_paragraphs, distinct, make_windows
 from risklens.model.meta import PRECISIONS, ModelMeta, Precision
 from risklens.model.pooling import collate, pool_numpy
+from risklens.model.runtimes import check_runtime
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` in encoder windows after every batch."""
@@ -67,6 +68,7 @@ class RiskClassifier:
         self.meta = meta if meta is not None else ModelMeta()
         self.fusion = fusion  # model.fusion.FusionHead, or None for the encoder alone
         self.precision = "fp32"  # how the encoder runs: "fp32", "bf16" (autocast) or "int8"
+        self.runtime = "torch"  # what runs the encoder: torch, or ONNX Runtime ("onnx")
         self.path: Path | None = None  # the directory it was loaded from, if any
         self._lock = threading.Lock()
         config = getattr(model, "config", None)
@@ -105,6 +107,7 @@ class RiskClassifier:
             "package_version": meta.package_version,
             "fusion": self.fusion is not None,
             "precision": self.precision,
+            "runtime": self.runtime,
             "max_length": meta.max_length,
         }
 
@@ -116,6 +119,7 @@ class RiskClassifier:
         *,
         precision: Precision = "auto",
         num_threads: int | None = None,
+        runtime: str = "torch",
     ) -> RiskClassifier:
         """Load a saved classifier from a local directory (never from the network).
 
@@ -126,6 +130,8 @@ class RiskClassifier:
         ``num_threads`` sets torch's intra-op threads. BERT classifiers load through the
         plain-torch path (``model.encoder``, ``model.tokenizer``, ``model.lexical``: same
         outputs, no transformers or scikit-learn import); other directories through transformers.
+        ``runtime="onnx"`` runs the encoder with ONNX Runtime instead (``model.runtime_onnx``:
+        exported from the weights and cached per user on first use; ``precision`` is then fp32).
         """
         directory = Path(path)
         if not directory.is_dir():
@@ -138,7 +144,13 @@ class RiskClassifier:
             torch.set_num_threads(num_threads)
         wanted = cast(Precision, meta.precision) if precision == "auto" else precision
         resolved = ("bf16" if bf16_supported() else "fp32") if wanted == "auto" else wanted
-        model, tokenizer = _load_network(directory, bf16_linear=resolved == "bf16")
+        engine = check_runtime(runtime)
+        if engine != "torch":
+            from risklens.model.runtime_onnx import network_on
+
+            model, tokenizer, resolved = network_on(directory, engine, num_threads)
+        else:
+            model, tokenizer = _load_network(directory, bf16_linear=resolved == "bf16")
         id2label = [model.config.id2label[i] for i in range(model.config.num_labels)]
         if tuple(id2label) != LABELS:
             raise ValueError(
@@ -152,13 +164,19 @@ class RiskClassifier:
             fusion = FusionHead.load(directory)
         classifier = cls(model, tokenizer, meta, fusion)
         classifier.path = directory
-        classifier.set_precision(cast(Precision, resolved))
+        classifier.runtime = engine
+        if engine == "torch":
+            classifier.set_precision(cast(Precision, resolved))
+        else:
+            classifier.precision = resolved
         return classifier
 
     def set_precision(self, precision: Precision) -> None:
         """Switch how the encoder runs (see ``from_pretrained``); int8 cannot be undone."""
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}.")
+        if self.runtime != "torch":
+            raise ValueError(f"this classifier runs on {self.runtime}; load it with runtime='torch' to change precision.")
         if precision == "auto":
             precision = "bf16" if bf16_supported() else "fp32"
         if self.precision == "int8" and precision != "int8":
@@ -181,8 +199,9 @@ class RiskClassifier:
         """
         from safetensors.torch import save_file
 
-        if self.precision == "int8":
-            raise ValueError("cannot save a quantised (int8) classifier; save the fp32 model instead.")
+        if self.precision == "int8" or self.runtime != "torch":
+            raise ValueError(f"cannot save a {self.runtime} {self.precision} classifier; load it with "
+                             f"runtime='torch' and precision='fp32' and save that.")
         directory = Path(path)
         directory.mkdir(parents=True, exist_ok=True)
         torch_dtype = torch.float16 if dtype == "float16" else torch.float32

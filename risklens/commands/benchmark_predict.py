@@ -24,7 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(DEFAULT_VARIANTS),
                         help="pipeline = transformers pipeline in fp32, pipeline-bf16 = at its best dtype; "
                              "predict-* = RiskClassifier.predict at that precision; predict-bf16-window128 = "
-                             "128-token windows (default: all but the window probe)")
+                             "128-token windows; predict-onnx* = the encoder on ONNX Runtime (default: the first five)")
+    parser.add_argument("--calibration", type=Path, default=None, metavar="FILE.jsonl",
+                        help="paragraphs that calibrate predict-onnx-int8-static (default: dev.jsonl beside --data)")
     parser.add_argument("--repeats", type=int, default=1,
                         help="rounds over all variants, interleaved; the table shows medians (default 1)")
     parser.add_argument("--out", type=Path, default=Path("reports/benchmark-predict"),
@@ -47,8 +49,9 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     print(f"risklens benchmark predict: {model.describe()}", file=sys.stderr)
     model_dir = model.path
+    calibration = args.calibration or args.data.with_name("dev.jsonl")
     report = benchmark(model_dir, records, variants=args.variants, batch_size=args.batch_size, threads=args.threads,
-                       repeats=args.repeats)
+                       repeats=args.repeats, calibration=calibration if calibration.is_file() else None)
     report["data"] = str(args.data)
     write_report("predict", args.out, report, to_markdown(report))
     return 0

@@ -26,7 +26,8 @@ def choose_model(command: str, explicit: Path | None) -> ResolvedModel:
 
 
 def load_chosen_model(
-    command: str, explicit: Path | None, *, precision: Precision = "auto", num_threads: int | None = None
+    command: str, explicit: Path | None, *, precision: Precision = "auto", num_threads: int | None = None,
+    runtime: str = "torch",
 ) -> RiskClassifier:
     """Resolve, print ``risklens COMMAND: model PATH (ORIGIN)`` on stderr, and load.
 
@@ -36,4 +37,4 @@ def load_chosen_model(
     from risklens.model.classifier import RiskClassifier
 
     model = choose_model(command, explicit)
-    return RiskClassifier.from_pretrained(model.path, precision=precision, num_threads=num_threads)
+    return RiskClassifier.from_pretrained(model.path, precision=precision, num_threads=num_threads, runtime=runtime)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from risklens.commands.progress import ProgressBar
 from risklens.model.meta import PRECISIONS
+from risklens.model.runtimes import RUNTIME_ENV, RUNTIMES
 
 HELP = "tag paragraphs of a JSONL file: labels and scores for all 30 leaves, as JSONL"
 DESCRIPTION = """Tag risk paragraphs with taxonomy v1 leaves.
@@ -29,18 +30,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--precision", choices=PRECISIONS, default="auto",
                         help="how the encoder runs (default: bf16 where the CPU supports it, else fp32)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    add_runtime_argument(parser)
+
+
+def add_runtime_argument(parser: argparse.ArgumentParser) -> None:
+    """``--runtime``: what runs the encoder (predict, score and serve share it)."""
+    parser.add_argument("--runtime", choices=RUNTIMES, default=None,
+                        help=f"what runs the encoder: torch, or ONNX Runtime (onnx: fp32, exported and cached on "
+                             f"first use; needs risklens[onnx]) (default: ${RUNTIME_ENV}, else torch)")
 
 
 def run(args: argparse.Namespace) -> int:
     from risklens.commands.model_choice import load_chosen_model
     from risklens.model.files import read_paragraphs, write_predictions
+    from risklens.model.runtimes import chosen_runtime
 
     if args.batch_size < 1:
         print(f"risklens predict: --batch-size must be >= 1, got {args.batch_size}.", file=sys.stderr)
         return 2
     try:
         paragraphs = read_paragraphs(args.input)
-        classifier = load_chosen_model("predict", args.model, precision=args.precision, num_threads=args.threads)
+        classifier = load_chosen_model("predict", args.model, precision=args.precision, num_threads=args.threads,
+                                       runtime=chosen_runtime(args.runtime))
     except (FileNotFoundError, ValueError) as exc:
         print(f"risklens predict: {exc}", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from risklens.commands.predict import add_runtime_argument
 from risklens.commands.progress import ProgressBar
 from risklens.commands.score_peers import add_peer_arguments, chosen_baseline, peer_options
 
@@ -41,6 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top", type=int, default=10, metavar="N", help="risks shown by table and md (default 10)")
     parser.add_argument("--batch-size", type=int, default=32, metavar="N", help="paragraph windows per encoder batch")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    add_runtime_argument(parser)
     add_peer_arguments(parser)
 
 
@@ -49,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from risklens.corpus.baseline import describe_document
     from risklens.corpus.store import StoreError
     from risklens.model.classifier import RiskClassifier
+    from risklens.model.runtimes import chosen_runtime
     from risklens.scoring.batch import score_files, write_output
     from risklens.scoring.peers import BaselineError, apply_peers
 
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         model_dir = choose_model("score", args.model).path
         baseline = chosen_baseline(args, model_dir)
-        classifier = RiskClassifier.from_pretrained(model_dir)
+        classifier = RiskClassifier.from_pretrained(model_dir, runtime=chosen_runtime(args.runtime))
     except (FileNotFoundError, ValueError, StoreError, BaselineError) as exc:
         print(f"risklens score: {exc}", file=sys.stderr)
         return 1

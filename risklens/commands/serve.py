@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
+
+from risklens.commands.predict import add_runtime_argument
 
 HELP = "serve the HTTP API: classify paragraphs, score and compare filings, take feedback"
 DESCRIPTION = """\
@@ -39,10 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="longest pause inside a request body before 408 (default 30)")
     parser.add_argument("--max-connections", type=int, default=512, metavar="N",
                         help="open connections and requests at once; more get 503 (default 512)")
+    add_runtime_argument(parser)
     parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
 
 
 def run(args: argparse.Namespace) -> int:
+    from risklens.model.runtimes import chosen_runtime
     from risklens.serving.server import port_problem, serve
     from risklens.serving.state import ServerSettings
 
@@ -52,7 +57,14 @@ def run(args: argparse.Namespace) -> int:
         print("risklens serve: --port must be 1-65535 and --timeout, --workers, --batch-size, --queue, "
               "--header-timeout, --body-timeout, --max-connections positive.", file=sys.stderr)
         return 2
+    try:
+        runtime = chosen_runtime(args.runtime)
+    except ValueError as exc:
+        print(f"risklens serve: {exc}", file=sys.stderr)
+        return 2
+    extra: dict[str, Any] = {} if runtime == "torch" else {"loader": runtime_loader(runtime)}
     settings = ServerSettings.from_env(
+        **extra,
         model=args.model,
         allow_feedback=args.allow_feedback,
         store=args.store,
@@ -82,3 +94,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"risklens serve: {model.describe()}", file=sys.stderr)
     print(f"risklens serve: http://{args.host}:{args.port} · {auth}", file=sys.stderr)
     return serve(settings, args.host, args.port, args.log_level)
+
+
+def runtime_loader(runtime: str) -> Any:
+    """The server's model loader with the encoder on ``runtime`` (reloads keep it)."""
+
+    def load(path: Path) -> Any:
+        from risklens.model.classifier import RiskClassifier
+
+        return RiskClassifier.from_pretrained(path, runtime=runtime)
+
+    return load
