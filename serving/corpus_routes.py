@@ -9,6 +9,7 @@ Without ``--db`` every route answers 404 ``corpus_disabled``.
 from __future__ import annotations
 
 import json
+import pathlib
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -42,16 +43,20 @@ async def _query(request: Request, question: Callable[[CorpusStore], T]) -> T:
     if db is None:
         raise ApiError(404, "corpus_disabled", "this server has no corpus; start it with `risklens serve --db FILE`.")
 
-    def job(_deadline: object) -> T:
-        try:
-            with open_store(db, read_only=True) as store:
-                return question(store)
-        except QueryError as exc:
-            raise ApiError(422, "invalid_query", str(exc)) from None
-        except StoreError as exc:
-            raise ApiError(503, "store_unavailable", f"the corpus database cannot be read ({without_paths(str(exc))}).") from None
+    return await run_job(state, lambda _deadline: read_corpus(db, question))
 
-    return await run_job(state, job)
+
+def read_corpus(db: pathlib.Path, question: Callable[[CorpusStore], T]) -> T:
+    """``question(store)`` on the database ``db`` opened read-only (in a worker); a bad query
+    is a 422 ``invalid_query``, an unreadable database a 503 ``store_unavailable``. The corpus
+    routes and the corpus pages both ask through here."""
+    try:
+        with open_store(db, read_only=True) as store:
+            return question(store)
+    except QueryError as exc:
+        raise ApiError(422, "invalid_query", str(exc)) from None
+    except StoreError as exc:
+        raise ApiError(503, "store_unavailable", f"the corpus database cannot be read ({without_paths(str(exc))}).") from None
 
 
 @corpus.get("/filings", response_model=CorpusFilingsPage, summary="stored filings that disclose a leaf, best score first",

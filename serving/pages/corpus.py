@@ -14,11 +14,12 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
-from risklens.corpus.query import FilingFilter, QueryError, filing_profile, find_filings
-from risklens.corpus.store import CorpusStore, StoreError, open_store
+from risklens.corpus.query import FilingFilter, filing_profile, find_filings
+from risklens.corpus.store import CorpusStore
 from risklens.labels.taxonomy import LABELS
 from risklens.serving.auth import state_of
-from risklens.serving.errors import ApiError, without_paths
+from risklens.serving.corpus_routes import read_corpus
+from risklens.serving.errors import ApiError
 from risklens.serving.jobs import run_job
 from risklens.serving.pages.base import api_error_page, error_page, gate, page
 from risklens.serving.pages.session import Session
@@ -37,17 +38,8 @@ async def ask(request: Request, session: Session, question: Callable[[CorpusStor
     if db is None:
         return error_page(request, session, 404, "corpus_disabled")
 
-    def job(_deadline: object) -> T:
-        try:
-            with open_store(db, read_only=True) as store:
-                return question(store)
-        except QueryError as exc:
-            raise ApiError(422, "invalid_query", str(exc)) from None
-        except StoreError as exc:
-            raise ApiError(503, "store_unavailable", without_paths(str(exc))) from None
-
     try:
-        return await run_job(state, job)
+        return await run_job(state, lambda _deadline: read_corpus(db, question))
     except ApiError as exc:
         return api_error_page(request, session, exc)
 
