@@ -18,7 +18,7 @@ from risklens.filings.limits import ParseLimits
 from risklens.scoring.score import SECTIONS, ScoredFiling, document_info, score_paragraphs
 from risklens.serving.admission import Cancelled, Deadline, check_cost
 from risklens.serving.errors import ApiError, filing_error_status
-from risklens.serving.state import LoadedModel, ServerState
+from risklens.serving.state import LoadedModel, ServerSettings, ServerState
 from risklens.serving.uploads import Upload
 
 T = TypeVar("T")
@@ -85,6 +85,18 @@ def score_upload(
         batch_size=batch_size, progress=deadline.check,
     )
     loaded.speed.observe(chars, time.perf_counter() - started)
+    return scored
+
+
+def profile_upload(
+    loaded: LoadedModel, upload: Upload, settings: ServerSettings, deadline: Deadline, limits: ParseLimits
+) -> ScoredFiling:
+    """``score_upload``, then the profile measured against its peers: the ``--db`` database's,
+    else the model's shipped baseline (``POST /v1/filings`` and the upload page alike)."""
+    from risklens.corpus.baseline import with_peers
+
+    scored = score_upload(loaded, upload, settings.batch_size, deadline, limits)
+    scored.profile = with_peers(scored.profile, settings.db, loaded.path)
     return scored
 
 

@@ -15,11 +15,9 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import TypeAdapter
 
-from risklens.corpus.baseline import with_peers
 from risklens.labels.store import MAX_IDEMPOTENCY_KEY
 from risklens.scoring.compare import Comparison, compare_filings
 from risklens.scoring.profile import FilingProfile
-from risklens.scoring.score import ScoredFiling
 from risklens.serving.accesslog import add_log_fields
 from risklens.serving.admission import Deadline, check_cost
 from risklens.serving.auth import (
@@ -30,7 +28,7 @@ from risklens.serving.auth import (
 )
 from risklens.serving.errors import ApiError, without_paths
 from risklens.serving.events import load_and_log, log
-from risklens.serving.jobs import current_model, run_job, score_upload
+from risklens.serving.jobs import current_model, profile_upload, run_job, score_upload
 from risklens.serving.schemas import (
     ClassifyRequest,
     ClassifyResponse,
@@ -173,12 +171,7 @@ async def filings_profile(request: Request) -> Response:
     loaded = current_model(state)
     upload = await read_filing(request)
     limits = state.settings.parse_limits()
-    def work(deadline: Deadline) -> ScoredFiling:
-        scored = score_upload(loaded, upload, state.settings.batch_size, deadline, limits)
-        scored.profile = with_peers(scored.profile, state.settings.db, loaded.path)  # peer fields: --db or shipped
-        return scored
-
-    scored = await run_job(state, work)
+    scored = await run_job(state, lambda deadline: profile_upload(loaded, upload, state.settings, deadline, limits))
     add_log_fields(
         request, document=upload.name, paragraphs=len(scored.paragraphs), model_version=loaded.info.get("version")
     )

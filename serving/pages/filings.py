@@ -17,16 +17,14 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from risklens.corpus.baseline import with_peers
 from risklens.labels.taxonomy import LABELS
 from risklens.scoring.compare import STATUS_ORDER, Comparison, compare_filings
 from risklens.scoring.report_html import comparison_chart, comparison_html, profile_html
 from risklens.scoring.score import ScoredFiling
-from risklens.serving.admission import Deadline
 from risklens.serving.auth import check_feedback_allowed, state_of
 from risklens.serving.errors import ApiError
 from risklens.serving.guards import GuardError
-from risklens.serving.jobs import current_model, run_job, score_upload
+from risklens.serving.jobs import current_model, profile_upload, run_job, score_upload
 from risklens.serving.pages.base import (
     HEADERS,
     api_error_page,
@@ -118,13 +116,7 @@ async def upload(request: Request) -> Response:
     try:
         loaded = current_model(state)
         limits = state.settings.parse_limits()
-
-        def work(deadline: Deadline) -> ScoredFiling:
-            scored = score_upload(loaded, filing, state.settings.batch_size, deadline, limits)
-            scored.profile = with_peers(scored.profile, state.settings.db, loaded.path)  # as POST /v1/filings
-            return scored
-
-        scored = await run_job(state, work)
+        scored = await run_job(state, lambda deadline: profile_upload(loaded, filing, state.settings, deadline, limits))
     except ApiError as exc:
         return api_error_page(request, session, exc)
     rid = results(request).put(session.sid, "profile", scored)
