@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -195,17 +195,11 @@ class Builder:
         classifier = self.classifier
         if classifier is None:
             raise TypeError("the local engine classifies in this process: give Builder a classifier")
-        buffer: list[Ingested] = []
-        for result in self._ingested(paths):
-            if isinstance(result, IngestFailure):
-                yield result
-                continue
-            buffer.append(result)
-            if sum(len(item.paragraphs) for item in buffer) >= self.options.batch_paragraphs:
-                yield from score_batch(classifier, buffer, self.options.batch_size)
-                buffer = []
-        if buffer:
-            yield from score_batch(classifier, buffer, self.options.batch_size)
+        for batch in paragraph_batches(self._ingested(paths), self.options.batch_paragraphs):
+            if isinstance(batch, IngestFailure):
+                yield batch
+            else:
+                yield from score_batch(classifier, batch, self.options.batch_size)
 
     def _ingested(self, paths: Sequence[Path]) -> Iterator[Ingested | IngestFailure]:
         """Ingest ``paths`` in the worker pool, yielding results as they complete."""
@@ -302,14 +296,20 @@ def score_batch(
     return out
 
 
-def paragraph_batches(filings: Sequence[Ingested], paragraphs: int) -> Iterator[list[Ingested]]:
-    """``filings`` in order, cut into runs of at least ``paragraphs`` paragraphs (the last run
-    may hold fewer): one encoder pass each, so its temporaries stay bounded whatever arrives."""
+def paragraph_batches(
+    results: Iterable[Ingested | IngestFailure], paragraphs: int
+) -> Iterator[list[Ingested] | IngestFailure]:
+    """The ingested filings of ``results`` in order, cut into runs of at least ``paragraphs``
+    paragraphs (the last run may hold fewer): one encoder pass each, so its temporaries stay
+    bounded whatever arrives. Failures pass straight through, as soon as they come."""
     run: list[Ingested] = []
     count = 0
-    for filing in filings:
-        run.append(filing)
-        count += len(filing.paragraphs)
+    for result in results:
+        if isinstance(result, IngestFailure):
+            yield result
+            continue
+        run.append(result)
+        count += len(result.paragraphs)
         if count >= paragraphs:
             yield run
             run, count = [], 0

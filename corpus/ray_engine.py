@@ -71,7 +71,7 @@ class ClassifyActor:
         ingested = [v for v in values if isinstance(v, Ingested)]
         scored = iter([
             result
-            for chunk in paragraph_batches(ingested, self.batch_paragraphs)
+            for chunk in paragraph_batches(ingested, self.batch_paragraphs) if not isinstance(chunk, IngestFailure)
             for result in score_batch(self.classifier, chunk, self.batch_size)
         ])
         out = [pickle.dumps(next(scored) if isinstance(v, Ingested) else v) for v in values]

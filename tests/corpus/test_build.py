@@ -183,3 +183,9 @@ def test_paragraph_batches_keep_order_and_reach_the_size() -> None:
     runs = list(paragraph_batches(filings, 256))  # type: ignore[arg-type]
     assert [[f.name for f in run] for run in runs] == [[0, 1], [2, 3], [4]]
     assert list(paragraph_batches([], 256)) == []
+
+    from risklens.corpus.ingest import IngestFailure
+
+    failure = IngestFailure("bad.pdf", "ingest", "corrupt_pdf", "damaged")
+    mixed = list(paragraph_batches([filings[0], failure, filings[1]], 256))  # type: ignore[list-item]
+    assert mixed[0] is failure and [f.name for f in mixed[1]] == [0, 1]  # type: ignore[union-attr]
