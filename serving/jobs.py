@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from risklens.filings.limits import ParseLimits
 from risklens.scoring.score import SECTIONS, ScoredFiling, document_info, score_paragraphs
@@ -20,6 +20,9 @@ from risklens.serving.admission import Cancelled, Deadline, check_cost
 from risklens.serving.errors import ApiError, filing_error_status
 from risklens.serving.state import LoadedModel, ServerSettings, ServerState
 from risklens.serving.uploads import Upload
+
+if TYPE_CHECKING:
+    from risklens.scoring.compare import Comparison
 
 T = TypeVar("T")
 
@@ -98,6 +101,16 @@ def profile_upload(
     scored = score_upload(loaded, upload, settings.batch_size, deadline, limits)
     scored.profile = with_peers(scored.profile, settings.db, loaded.path)
     return scored
+
+
+def compare_uploads(
+    loaded: LoadedModel, old: Upload, new: Upload, batch_size: int, deadline: Deadline, limits: ParseLimits
+) -> Comparison:
+    """Score both uploads, then compare them (``POST /v1/compare`` and the compare page alike)."""
+    from risklens.scoring.compare import compare_filings
+
+    return compare_filings(score_upload(loaded, old, batch_size, deadline, limits),
+                           score_upload(loaded, new, batch_size, deadline, limits))
 
 
 def _http_message(exc: Exception) -> str:

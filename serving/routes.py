@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import TypeAdapter
 
 from risklens.labels.store import MAX_IDEMPOTENCY_KEY
-from risklens.scoring.compare import Comparison, compare_filings
+from risklens.scoring.compare import Comparison
 from risklens.scoring.profile import FilingProfile
 from risklens.serving.accesslog import add_log_fields
 from risklens.serving.admission import Deadline, check_cost
@@ -28,7 +28,12 @@ from risklens.serving.auth import (
 )
 from risklens.serving.errors import ApiError, without_paths
 from risklens.serving.events import load_and_log, log
-from risklens.serving.jobs import current_model, profile_upload, run_job, score_upload
+from risklens.serving.jobs import (
+    compare_uploads,
+    current_model,
+    profile_upload,
+    run_job,
+)
 from risklens.serving.schemas import (
     ClassifyRequest,
     ClassifyResponse,
@@ -195,9 +200,7 @@ async def compare(request: Request) -> Response:
     limits = state.settings.parse_limits()
 
     def work(deadline: Deadline) -> dict[str, Any]:
-        old = score_upload(loaded, old_upload, state.settings.batch_size, deadline, limits)
-        new = score_upload(loaded, new_upload, state.settings.batch_size, deadline, limits)
-        return compare_filings(old, new).to_dict()
+        return compare_uploads(loaded, old_upload, new_upload, state.settings.batch_size, deadline, limits).to_dict()
 
     result = await run_job(state, work)
     add_log_fields(request, old=old_upload.name, new=new_upload.name, model_version=loaded.info.get("version"))

@@ -11,20 +11,23 @@ profile page; ``POST /compare`` does the same for two filings with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
+from risklens.filings.limits import ParseLimits
 from risklens.labels.taxonomy import LABELS
-from risklens.scoring.compare import STATUS_ORDER, Comparison, compare_filings
+from risklens.scoring.compare import STATUS_ORDER, Comparison
 from risklens.scoring.report_html import comparison_chart, comparison_html, profile_html
 from risklens.scoring.score import ScoredFiling
+from risklens.serving.admission import Deadline
 from risklens.serving.auth import check_feedback_allowed, state_of
 from risklens.serving.errors import ApiError
 from risklens.serving.guards import GuardError
-from risklens.serving.jobs import current_model, profile_upload, run_job, score_upload
+from risklens.serving.jobs import compare_uploads, current_model, profile_upload, run_job
 from risklens.serving.pages.base import (
     HEADERS,
     api_error_page,
@@ -43,6 +46,7 @@ from risklens.serving.pages.render import (
 )
 from risklens.serving.pages.session import Session
 from risklens.serving.routes import scoring_answer, store_feedback
+from risklens.serving.state import LoadedModel
 from risklens.serving.uploads import Upload
 
 filing_pages = APIRouter(include_in_schema=False)
@@ -112,15 +116,28 @@ async def upload(request: Request) -> Response:
     if isinstance(read, HTMLResponse):
         return read
     session, (filing,) = read
+    settings = state_of(request).settings
+    return await _run_and_show(
+        request, session, "profile",
+        lambda loaded, deadline, limits: profile_upload(loaded, filing, settings, deadline, limits),
+    )
+
+
+async def _run_and_show(
+    request: Request, session: Session, kind: Literal["profile", "compare"],
+    work: Callable[[LoadedModel, Deadline, ParseLimits], object],
+) -> Response:
+    """Run ``work`` as a job under the server's limits, keep its result for this session and
+    send the browser to its page (``/profile/ID`` or ``/compare/ID``); an error is a page."""
     state = state_of(request)
     try:
         loaded = current_model(state)
         limits = state.settings.parse_limits()
-        scored = await run_job(state, lambda deadline: profile_upload(loaded, filing, state.settings, deadline, limits))
+        result = await run_job(state, lambda deadline: work(loaded, deadline, limits))
     except ApiError as exc:
         return api_error_page(request, session, exc)
-    rid = results(request).put(session.sid, "profile", scored)
-    return see_other(request, session, f"/profile/{rid}")
+    rid = results(request).put(session.sid, kind, result)
+    return see_other(request, session, f"/{kind}/{rid}")
 
 
 def _scored(request: Request, session: Session, rid: str) -> ScoredFiling | HTMLResponse:
@@ -228,22 +245,11 @@ async def compare(request: Request) -> Response:
     if isinstance(read, HTMLResponse):
         return read
     session, (old_upload, new_upload) = read
-    state = state_of(request)
-
-    try:
-        loaded = current_model(state)
-        limits = state.settings.parse_limits()
-
-        def work(deadline: Any) -> Comparison:
-            old = score_upload(loaded, old_upload, state.settings.batch_size, deadline, limits)
-            new = score_upload(loaded, new_upload, state.settings.batch_size, deadline, limits)
-            return compare_filings(old, new)
-
-        comparison = await run_job(state, work)
-    except ApiError as exc:
-        return api_error_page(request, session, exc)
-    rid = results(request).put(session.sid, "compare", comparison)
-    return see_other(request, session, f"/compare/{rid}")
+    batch_size = state_of(request).settings.batch_size
+    return await _run_and_show(
+        request, session, "compare",
+        lambda loaded, deadline, limits: compare_uploads(loaded, old_upload, new_upload, batch_size, deadline, limits),
+    )
 
 
 def _comparison(request: Request, session: Session, rid: str) -> Comparison | HTMLResponse:
