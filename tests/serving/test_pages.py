@@ -190,3 +190,24 @@ def test_corpus_pages_without_db_say_how_to_get_one(client: TestClient) -> None:
     answer = client.get("/corpus")
     assert answer.status_code == 404 and "--db" in answer.text
 
+
+
+@pytest.mark.corpus
+def test_hostile_uploads_are_pages_and_the_server_stays_up(client: TestClient, corpus_dir: Path) -> None:
+    from tests.conftest import need_path
+    from tests.filings.pdfgen import make_pdf
+
+    cut_off = need_path(corpus_dir / "broken-pdf" / "000635_英力特_2015_年度报告.pdf", "a PDF cut off mid-download")
+    good = make_pdf([["第二节 风险因素", "一、经营风险", "公司客户集中度较高，若主要客户减少采购，公司收入可能下降。"]])
+    hostile = {
+        "corrupt.pdf": b"%PDF-1.7\n" + bytes(range(256)) * 64,
+        "cut-off.pdf": cut_off.read_bytes(),
+        "bomb.pdf": make_pdf([["第二节 风险因素"]], bomb_padding=200 * 2**20),
+        "half.pdf": good[: len(good) // 2],
+    }
+    for name, data in hostile.items():
+        csrf = csrf_of(client.get("/").text)
+        answer = client.post("/upload", data={"csrf": csrf}, files={"file": (name, data, "application/pdf")})
+        assert answer.headers["content-type"].startswith("text/html"), name
+        assert "Traceback" not in answer.text and '{"error"' not in answer.text, name
+        assert client.get("/").status_code == 200, f"the server stopped answering after {name}"
