@@ -2,8 +2,8 @@
 
 The coordinator's dataset (``datasets.DatasetDict`` saved with ``save_to_disk``) has splits
 train / dev / test and columns id, doc, text, heading, labels (30-long multi-hot in taxonomy
-order), label_ids and kind (gold / silver / synthetic). Evaluation files use the TAXONOMY.md
-JSONL format. Both become lists of ``Example``.
+order; silver rows may hold soft targets in [0, 1]), label_ids and kind (gold / silver /
+synthetic). Evaluation files use the TAXONOMY.md JSONL format. Both become lists of ``Example``.
 """
 
 from __future__ import annotations
@@ -132,9 +132,16 @@ def _from_row(row: dict[str, Any], where: str) -> Example:
     kind = str(row.get("kind") or "gold")
     if kind not in KINDS:
         raise DataError(f"{where} row {row.get('id')}: kind must be one of {KINDS}, got {kind!r}.")
+    if kind == "silver":  # silver targets may be soft (a teacher's probabilities, ``training.transfer``)
+        if not np.all((vector >= 0) & (vector <= 1)):
+            raise DataError(f"{where} row {row.get('id')}: silver 'labels' must be values in [0, 1], "
+                            f"got {vector.min()}..{vector.max()}.")
+        targets = vector.copy()
+    else:
+        targets = (vector >= 0.5).astype(np.float64)
     return Example(
         id=str(row["id"]), text=str(row["text"]), heading=str(row.get("heading") or ""),
-        labels=labels, kind=kind, doc=str(row.get("doc") or ""), targets=(vector >= 0.5).astype(np.float64),
+        labels=labels, kind=kind, doc=str(row.get("doc") or ""), targets=targets,
     )
 
 
