@@ -54,8 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--near-miss", type=Path, default=None, metavar="FILE.jsonl",
                         help="also report per-group confusion on this stand-off near-miss file "
                              "(labels/data/near_miss/near_miss.jsonl)")
-    parser.add_argument("--near-miss-part", choices=("eval", "train", "all"), default="eval",
-                        help="which part of the near-miss set (default eval: the held-out part)")
+    parser.add_argument("--near-miss-part", choices=("eval", "unseen", "train", "all"), default="eval",
+                        help="which part of the near-miss set (default eval: the held-out part; unseen: the "
+                             "eval paragraphs whose text no training row has)")
     parser.add_argument("--corpus", type=Path, default=Path("../shared"),
                         help="corpus root the near-miss records point into (default ../shared)")
     parser.add_argument("--quiet", action="store_true", help="do not print the Markdown report")
@@ -73,8 +74,10 @@ def run(args: argparse.Namespace) -> int:
         classifier = load_chosen_model("evaluate", args.model, precision=args.precision)
         tfidf = _baseline(args.baseline_train) if args.baseline_train else None
         compare = _compare_models(args.compare_model, args.precision)
-        part = None if args.near_miss_part == "all" else args.near_miss_part
+        part = {"all": None, "unseen": "eval"}.get(args.near_miss_part, args.near_miss_part)
         near_miss = load_near_miss(args.near_miss, args.corpus, part) if args.near_miss else None
+        if near_miss is not None and args.near_miss_part == "unseen":
+            near_miss = [item for item in near_miss if item.annotation.extra.get("seen_in_train") is False]
         report = evaluate_examples(classifier, examples, batch_size=args.batch_size, tfidf=tfidf,
                                    data_name=str(args.data), resamples=args.bootstrap, compare=compare,
                                    near_miss=near_miss)
