@@ -30,7 +30,10 @@ from risklens.model.files import iter_jsonl
 from risklens.model.inputs import as_paragraph
 
 VARIANTS = ("pipeline", "pipeline-bf16", "predict-fp32", "predict-bf16", "predict-int8", "predict-bf16-window128",
-            "predict-onnx", "predict-onnx-int8", "predict-onnx-int8-static")
+            "predict-onnx", "predict-onnx-int8", "predict-onnx-int8-static", "student-bf16", "student-fp32",
+            "student-onnx")
+"""``student-*`` run ``predict-*`` on the ``student`` model (a distilled one) instead of ``model_dir``."""
+REFERENCE = "predict-bf16"  # every variant's labels are compared with this one's
 DEFAULT_VARIANTS = VARIANTS[:5]
 PIPELINES = ("pipeline", "pipeline-bf16")
 STATIC_CALIBRATION = 128  # calibration paragraphs for static int8 (each window's activations are kept)
@@ -48,32 +51,44 @@ def benchmark(
     threads: int = 2,
     repeats: int = 1,
     calibration: Path | None = None,
+    student: Path | None = None,
 ) -> dict[str, Any]:
     """Run every variant in a fresh process, ``repeats`` rounds in turn; returns the report dict.
 
     ONNX variants' files are built (or found in the cache) first, in a child process, so
     their load time is a cached load; ``predict-onnx-int8-static`` calibrates on the
-    paragraphs of ``calibration`` (a JSONL file, e.g. the dev split).
+    paragraphs of ``calibration`` (a JSONL file, e.g. the dev split). ``student-*`` variants
+    run on ``student``. Each variant's share of paragraphs with the same labels as
+    ``predict-bf16`` (the shipped path) is reported as ``same_labels_as_reference``.
     """
     from risklens.model.benchmark_worker import measure
 
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1 round, got {repeats}.")
+    if student is None and any(v.startswith("student-") for v in variants):
+        raise ValueError("student-* variants need a student model (--student DIR).")
     host = host_info()  # before the runs: its start time and load average are the run's
     runs: dict[str, list[dict[str, Any]]] = {variant: [] for variant in variants}
     context = get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         onnx_files = pool.submit(prepare_onnx, str(model_dir), variants, str(calibration) if calibration else None).result()
+        if "student-onnx" in variants:  # built (or found in the cache) before the timed runs, as for the teacher
+            pool.submit(prepare_onnx, str(student), ["predict-onnx"], None).result()
+    labels: dict[str, list[list[str]]] = {}
     for _ in range(repeats):
         for variant in variants:
             before = _load_average()
+            target, as_variant = (student, variant.replace("student-", "predict-")) if variant.startswith("student-") \
+                else (model_dir, variant)
             with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-                run = pool.submit(measure, variant, str(model_dir), records, batch_size, threads,
+                run = pool.submit(measure, as_variant, str(target), records, batch_size, threads,
                                   onnx_files.get(variant)).result()
+            labels[variant] = run.pop("predicted")
             run["load_average_before"], run["load_average_after"] = before, _load_average()
             runs[variant].append(run)
     report: dict[str, Any] = {
         "model": str(model_dir),
+        "student": str(student) if student else None,
         "paragraphs": len(records),
         "mean_chars": round(sum(len(r["text"]) + len(r.get("heading") or "") for r in records) / max(len(records), 1), 1),
         "threads": threads,
@@ -83,6 +98,10 @@ def benchmark(
         "results": {variant: summarise(variant_runs) for variant, variant_runs in runs.items()},
     }
     add_speedups(report["results"])
+    if REFERENCE in labels:
+        for variant, predicted in labels.items():
+            same = sum(set(a) == set(b) for a, b in zip(predicted, labels[REFERENCE], strict=True))
+            report["results"][variant]["same_labels_as_reference"] = round(same / len(records), 4)
     return report
 
 
@@ -207,15 +226,17 @@ def to_markdown(report: dict[str, Any]) -> str:
     lines = [
         "# Prediction benchmark", "",
         f"{report['paragraphs']} paragraphs (mean {report['mean_chars']} characters incl. heading) from "
-        f"{report.get('data', '?')}; model {report['model']}; {report['threads']} torch threads; "
+        f"{report.get('data', '?')}; model {report['model']}"
+        + (f"; student {report['student']}" if report.get("student") else "") + f"; {report['threads']} torch threads; "
         f"predict batch size {report['batch_size']}. Each variant ran in a fresh process, "
         f"{report.get('repeats', 1)} round(s) in turn; speeds are medians over the rounds.", "",
         f"Host: {host.get('cpu', '?')}, {host.get('cpu_count', '?')} CPUs; {flags or 'flags unknown'}; "
         f"torch bf16 supported: {host.get('torch_bf16_supported', '?')}. Started {host.get('started', '?')}; "
         f"load average (1/5/15 min) before each run: {load_text or '?'}.", "",
         "| variant | paragraphs/s | × pipeline fp32 | × best pipeline | seconds | import s (CPU) | load s (CPU) | "
-        "import+load+run s | peak RSS MB | micro-F1 | macro-F1 | micro-F1 text only | macro-F1 text only |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "import+load+run s | peak RSS MB | micro-F1 | macro-F1 | micro-F1 text only | macro-F1 text only | "
+        f"same labels as {REFERENCE} |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     nan = float("nan")
     for name, r in report["results"].items():
@@ -227,7 +248,8 @@ def to_markdown(report: dict[str, Any]) -> str:
             f"{r['load_seconds']:.2f} ({r.get('load_cpu_seconds', nan):.2f}) | "
             f"{r.get('end_to_end_seconds', nan):.1f} | {r['peak_rss_mb']:.0f} | "
             f"{r.get('micro_f1', nan):.3f} | {r.get('macro_f1', nan):.3f} | "
-            f"{r.get('micro_f1_text_only', nan):.3f} | {r.get('macro_f1_text_only', nan):.3f} |"
+            f"{r.get('micro_f1_text_only', nan):.3f} | {r.get('macro_f1_text_only', nan):.3f} | "
+            f"{r.get('same_labels_as_reference', nan):.3f} |"
         )
     lines += ["", "Pipelines use a fixed 0.5 threshold and truncate long paragraphs; predict uses tuned "
               "thresholds, overlapping windows and the fusion head. Throughput is the timed pass with "

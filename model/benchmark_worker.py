@@ -63,6 +63,7 @@ def measure(variant: str, model_dir: str, records: list[dict[str, Any]], batch_s
         "load_cpu_seconds": round(cpu_loaded - cpu_imported, 2),
         "end_to_end_seconds": round(loaded - started + seconds, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "predicted": predicted,  # the labels with headings; the parent compares variants and drops them
     }
     if all("labels" in r for r in records):
         result.update(f1_of(records, predicted))

@@ -24,9 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(DEFAULT_VARIANTS),
                         help="pipeline = transformers pipeline in fp32, pipeline-bf16 = at its best dtype; "
                              "predict-* = RiskClassifier.predict at that precision; predict-bf16-window128 = "
-                             "128-token windows; predict-onnx* = the encoder on ONNX Runtime (default: the first five)")
+                             "128-token windows; predict-onnx* = the encoder on ONNX Runtime; student-* = predict-* on "
+                             "--student (default: the first five)")
     parser.add_argument("--calibration", type=Path, default=None, metavar="FILE.jsonl",
                         help="paragraphs that calibrate predict-onnx-int8-static (default: dev.jsonl beside --data)")
+    parser.add_argument("--student", type=Path, default=None, metavar="DIR",
+                        help="a distilled student model that the student-* variants run (predict-* on it)")
     parser.add_argument("--repeats", type=int, default=1,
                         help="rounds over all variants, interleaved; the table shows medians (default 1)")
     parser.add_argument("--out", type=Path, default=Path("reports/benchmark-predict"),
@@ -42,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"--limit must be >= 1, got {args.limit}.")
     if args.repeats < 1:
         return _fail(f"--repeats must be >= 1, got {args.repeats}.")
+    if args.student is not None and not (args.student / "config.json").is_file():
+        return _fail(f"--student {args.student}: not a model folder (no config.json); pass a trained student.")
     try:
         model = resolve_model(args.model)
         records = read_records(args.data, args.limit)
@@ -51,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     model_dir = model.path
     calibration = args.calibration or args.data.with_name("dev.jsonl")
     report = benchmark(model_dir, records, variants=args.variants, batch_size=args.batch_size, threads=args.threads,
-                       repeats=args.repeats, calibration=calibration if calibration.is_file() else None)
+                       repeats=args.repeats, calibration=calibration if calibration.is_file() else None,
+                       student=args.student)
     report["data"] = str(args.data)
     write_report("predict", args.out, report, to_markdown(report))
     return 0

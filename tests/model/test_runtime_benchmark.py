@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from risklens.model.benchmark import add_speedups, benchmark, host_info, summarise, to_markdown
@@ -40,3 +42,19 @@ def test_markdown_names_the_host_and_its_flags() -> None:
 def test_rounds_must_be_positive(tmp_path: object) -> None:
     with pytest.raises(ValueError, match="repeats must be at least 1"):
         benchmark(tmp_path, [{"text": "公司存货较多。"}], variants=["predict-fp32"], repeats=0)  # type: ignore[arg-type]
+
+
+def test_student_variants_run_on_the_student_and_report_label_agreement(tmp_path: Path) -> None:
+    from risklens.model.testing import make_tiny_classifier
+    from risklens.training.student import cut_student
+
+    teacher = make_tiny_classifier(tmp_path / "teacher", max_length=64)
+    cut_student(teacher, tmp_path / "same", [0, 1])  # every layer: the teacher itself, so the same labels
+    records = [{"text": text, "heading": "", "labels": []} for text in ("公司存货较多。", "应收账款回收风险。", "被列入实体清单。")]
+    report = benchmark(teacher, records, variants=["predict-bf16", "student-bf16"], student=tmp_path / "same")
+    assert report["student"] == str(tmp_path / "same")
+    assert report["results"]["student-bf16"]["same_labels_as_reference"] == 1.0
+    assert "predicted" not in report["results"]["student-bf16"]["runs"][0]
+    assert "same labels as predict-bf16" in to_markdown(report)
+    with pytest.raises(ValueError, match="--student DIR"):
+        benchmark(teacher, records, variants=["student-bf16"])
