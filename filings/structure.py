@@ -20,6 +20,10 @@ Three rules keep the outline honest where layout is lost:
 - An annual report's risk block (sections in ``ENDS_AT_TABLE``) ends at a run of
   ``TABLE_RUN`` table rows or cells (``filings.fragments``): what follows is the next
   table (an investor-reception log), not more of the last risk item.
+- It also ends at a paragraph numbered in the outer outline ("十、董事会…的说明不适用十一、…")
+  when no heading of that kind is open: the block's own heading sits at an inner level
+  ("（三）可能面对的风险") and its parent ("九、未来发展的展望") was not recognised as a
+  heading, as in Word exports where a heading and its body share one paragraph.
 """
 
 from __future__ import annotations
@@ -102,11 +106,21 @@ class _Stack:
         self.table_run += 1
         self.table_since_heading = True
         if self.table_run >= TABLE_RUN and self.prose_since_heading and self.section() in ENDS_AT_TABLE:
-            for index in range(len(self.items) - 1, -1, -1):
-                if self.items[index].section in ENDS_AT_TABLE:
-                    del self.items[index:]
-                    self._path = None
-                    return
+            self.end_block()
+
+    def end_block(self) -> None:
+        """Close the annual report's risk block and everything inside it."""
+        for index in range(len(self.items) - 1, -1, -1):
+            if self.items[index].section in ENDS_AT_TABLE:
+                del self.items[index:]
+                self._path = None
+                return
+
+    def leaves_block(self, enum: Enumerator) -> bool:
+        """True if a paragraph numbered ``enum`` ("十、…") belongs to the outline around an
+        annual report's risk block headed at an inner level: a 一、 kind number past 1
+        while no heading of that kind is open."""
+        return enum.kind == "cn" and enum.number > 1 and not self.has_kind("cn") and self.section() in ENDS_AT_TABLE
 
     def continues_numbering(self, enum: Enumerator) -> bool:
         """True if ``enum`` is the next number of its kind (one may be lost in a table)."""
@@ -178,6 +192,8 @@ def walk(doc: Document, *, numbered_risk_factors: bool = False) -> Iterator[Pros
         stack.see_prose()
         start = block.start
         enum = parse_enumerator(text)
+        if enum is not None and stack.leaves_block(enum):
+            stack.end_block()
         opened_item: Enumerator | None = None
         if enum is not None and enum.kind != "chapter" and stack.continues_numbering(enum):
             cut = split_inline_heading(text, enum)

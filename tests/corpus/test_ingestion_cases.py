@@ -56,6 +56,29 @@ def test_a_table_inside_a_prospectus_risk_item_does_not_end_it() -> None:
     assert [p.section for p in risk] == [RISK_FACTORS, RISK_FACTORS]
 
 
+def test_an_annual_risk_block_ends_at_the_next_item_of_the_outer_outline() -> None:
+    # a Word export: "九、…展望" shares its paragraph with its body, so only "（三）" opens a heading
+    lines = ["第四节 管理层讨论与分析", "九、公司未来发展的展望。公司将继续推进主营业务发展。",
+             "（三）可能面对的风险", "1、原材料价格波动风险", "主要原材料价格波动较大，可能压缩公司毛利空间。",
+             "十、董事会对会计师事务所本报告期非标准审计报告的说明不适用十一、会计政策变更的情况说明本期无变更。",
+             "十二、报告期内利润分配政策的执行情况良好。"]
+    risk = extract_paragraphs(_doc(lines), "risk")
+    assert [p.text[:6] for p in risk] == ["主要原材料价"]
+
+
+def test_an_inner_list_numbered_like_the_outer_outline_stays_in_the_block() -> None:
+    lines = ["第四节 管理层讨论与分析", "（三）可能面对的风险", "一、市场风险", "行业竞争加剧，公司市场份额可能下降。",
+             "二、技术风险", "如公司不能及时推出新产品，现有产品可能被替代。"]
+    risk = extract_paragraphs(_doc(lines), "risk")
+    assert [p.text[:4] for p in risk] == ["行业竞争", "如公司不"]
+
+
+def test_word_md_and_a_chapters_end_their_risk_blocks_before_the_next_item(corpus_dir: Path) -> None:
+    for name in ("601.docx", "633.docx", "641.docx"):
+        risk = extract_paragraphs(load_document(corpus_dir / "mdna-docx" / name), "risk")
+        assert risk and not any(p.text.startswith(("十、", "九、", "十一、")) for p in risk), name
+
+
 def test_annual_report_pdfs_keep_table_cells_out_of_their_risk_blocks(corpus_dir: Path) -> None:
     folder = corpus_dir / "annual-reports-pdf"
     files = sorted(folder.glob("*.pdf"))
