@@ -30,6 +30,7 @@ import numpy as np
 from risklens.corpus.ingest import Ingested, IngestFailure, ingest_file, read_and_hash
 from risklens.corpus.store import CorpusStore, FilingRecord, ModelStamp
 from risklens.filings.limits import DEFAULT_LIMITS, ParseLimits
+from risklens.model.memory import release_freed_memory
 from risklens.scoring.profile import DocumentInfo, build_profile
 from risklens.scoring.score import ClassifierLike, ScoredFiling, classifier_inputs, model_summary
 
@@ -315,27 +316,6 @@ def paragraph_batches(
             run, count = [], 0
     if run:
         yield run
-
-
-def release_freed_memory() -> bool:
-    """Give the heap that an encoder pass freed back to the system (glibc ``malloc_trim``).
-
-    glibc keeps freed small blocks for reuse, so a process that scores batch after batch
-    keeps its largest batch's temporaries resident: 928 paragraphs left the encoder process
-    ~520 MB above its loaded size, ~110 MB after a trim. Returns False without glibc.
-    """
-    import ctypes
-    import ctypes.util
-    import sys
-
-    name = ctypes.util.find_library("c")
-    if not name or not sys.platform.startswith("linux"):
-        return False
-    try:
-        ctypes.CDLL(name).malloc_trim(0)
-    except (OSError, AttributeError):
-        return False
-    return True
 
 
 def build_corpus(

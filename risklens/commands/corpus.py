@@ -153,7 +153,7 @@ def run_build(args: argparse.Namespace) -> int:
     from risklens.corpus.build import BuildOptions
     from risklens.corpus.sources import expand_sources
     from risklens.corpus.store import open_store
-    from risklens.serving.server import limit_malloc_arenas
+    from risklens.model.memory import limit_malloc_arenas
 
     limit_malloc_arenas()  # before the encoder's threads start: freed memory goes back (see serve)
     try:

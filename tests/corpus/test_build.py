@@ -160,7 +160,7 @@ def test_sigkill_mid_build_then_rerun_completes(tmp_path: Path, tiny_model_dir: 
 def test_freed_memory_goes_back_on_linux() -> None:
     import sys
 
-    from risklens.corpus.build import release_freed_memory
+    from risklens.model.memory import release_freed_memory
 
     assert release_freed_memory() is sys.platform.startswith("linux")
 

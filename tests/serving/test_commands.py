@@ -83,7 +83,7 @@ def test_compare_command(
 def test_malloc_arena_cap_is_accepted_on_linux() -> None:
     import sys
 
-    from risklens.serving.server import limit_malloc_arenas
+    from risklens.model.memory import limit_malloc_arenas
 
     assert limit_malloc_arenas() is sys.platform.startswith("linux")
 
