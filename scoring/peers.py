@@ -215,11 +215,24 @@ def load_baseline(path: Path, source: str = "shipped") -> PeerBaseline:
                             "`risklens corpus baseline`.") from None
 
 
+_SHIPPED: dict[tuple[str, float, int], PeerBaseline] = {}
+
+
 def model_baseline(model_dir: Path | None) -> PeerBaseline | None:
-    """The baseline shipped in a model directory, or None when it has none."""
+    """The baseline shipped in a model directory, or None when it has none.
+
+    Cached while the file is unchanged (as ``corpus.baseline.database_baseline`` is): the
+    server asks for it on every upload, and parsing it costs ~10 ms. Callers never change it.
+    """
     if model_dir is None or not (Path(model_dir) / BASELINE_FILE).is_file():
         return None
-    return load_baseline(Path(model_dir) / BASELINE_FILE)
+    path = Path(model_dir) / BASELINE_FILE
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime, stat.st_size)
+    if key not in _SHIPPED:
+        _SHIPPED.clear()
+        _SHIPPED[key] = load_baseline(path)
+    return _SHIPPED[key]
 
 
 # ---------------------------------------------------------------------- peer group
