@@ -20,6 +20,7 @@ import random
 import sys
 from pathlib import Path
 
+from risklens.filings.errors import FilingError
 from risklens.labels.annotations import read_annotations
 from risklens.labels.harvest import harvest_file
 from risklens.labels.nearmiss import read_near_miss
@@ -59,7 +60,7 @@ def main() -> int:
                 continue
             try:
                 found = harvest_file(path, args.corpus)
-            except Exception as exc:  # noqa: BLE001 - report and go on, as the corpus build does
+            except FilingError as exc:  # report and go on, as the corpus build does
                 print(f"skip {rel}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
                 continue
             for p in found:
