@@ -104,7 +104,7 @@ def transfer_examples(
     log.info("transfer: %d paragraphs from %d files (%d unreadable); left out %s", len(paragraphs), files, failed,
              left_out)
     probs = teacher.predict_proba([Paragraph(text=p.text, heading=p.heading) for p in paragraphs],
-                                  batch_size=batch_size, progress=progress) if paragraphs else np.zeros((0, 30))
+                                  batch_size=batch_size, progress=progress) if paragraphs else np.zeros((0, len(teacher.labels)))
     labels = teacher.labels
     examples = [
         Example(id=f"transfer:{p.doc}#{p.start}", text=p.text, heading=p.heading, kind="silver", doc=p.doc,
