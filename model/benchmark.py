@@ -30,8 +30,8 @@ from risklens.model.files import iter_jsonl
 from risklens.model.inputs import as_paragraph
 
 VARIANTS = ("pipeline", "pipeline-bf16", "predict-fp32", "predict-bf16", "predict-int8", "predict-bf16-window128",
-            "predict-onnx", "predict-onnx-int8", "predict-onnx-int8-static", "student-bf16", "student-fp32",
-            "student-onnx")
+            "predict-onnx", "predict-onnx-int8", "predict-onnx-int8-static", "predict-openvino", "student-bf16",
+            "student-fp32", "student-onnx", "student-openvino")
 """``student-*`` run ``predict-*`` on the ``student`` model (a distilled one) instead of ``model_dir``."""
 REFERENCE = "predict-bf16"  # every variant's labels are compared with this one's
 DEFAULT_VARIANTS = VARIANTS[:5]

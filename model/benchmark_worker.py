@@ -98,7 +98,7 @@ def _predict_runner(model_dir: str, variant: str, batch_size: int, threads: int,
         from risklens.model.runtime_onnx import classifier_on
 
         clf = classifier_on(Path(model_dir), Path(onnx_file), threads=threads)
-    elif precision.startswith("onnx"):
+    elif precision.startswith(("onnx", "openvino")):
         clf = RiskClassifier.from_pretrained(model_dir, runtime=precision, num_threads=threads)
     else:
         clf = RiskClassifier.from_pretrained(model_dir, precision=precision)  # type: ignore[arg-type]

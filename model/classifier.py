@@ -131,7 +131,8 @@ class RiskClassifier:
         plain-torch path (``model.encoder``, ``model.tokenizer``, ``model.lexical``: same
         outputs, no transformers or scikit-learn import); other directories through transformers.
         ``runtime="onnx"`` runs the encoder with ONNX Runtime instead (``model.runtime_onnx``:
-        exported from the weights and cached per user on first use; ``precision`` is then fp32).
+        exported from the weights and cached per user on first use; ``precision`` is then fp32);
+        ``runtime="openvino"`` compiles that export with OpenVINO (bf16 where the CPU has it).
         """
         directory = Path(path)
         if not directory.is_dir():
@@ -145,7 +146,12 @@ class RiskClassifier:
         wanted = cast(Precision, meta.precision) if precision == "auto" else precision
         resolved = ("bf16" if bf16_supported() else "fp32") if wanted == "auto" else wanted
         engine = check_runtime(runtime)
-        if engine != "torch":
+        model: Any
+        if engine == "openvino":
+            from risklens.model import runtime_openvino
+
+            model, tokenizer, resolved = runtime_openvino.network_on(directory, num_threads)
+        elif engine != "torch":
             from risklens.model.runtime_onnx import network_on
 
             model, tokenizer, resolved = network_on(directory, engine, num_threads)

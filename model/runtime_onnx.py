@@ -50,16 +50,16 @@ class RuntimeUnavailable(ValueError):
     """onnxruntime (or onnx, for building) is not installed (a ValueError: commands print it as their one error line)."""
 
 
-def require(module: str) -> Any:
-    """Import ``module`` or raise :class:`RuntimeUnavailable` saying how to install it."""
+def require(module: str, extra: str = "onnx") -> Any:
+    """Import ``module`` or raise :class:`RuntimeUnavailable` saying how to install it (``risklens[extra]``)."""
     import importlib
 
     try:
         return importlib.import_module(module)
     except ImportError:
         raise RuntimeUnavailable(
-            f"the ONNX runtimes need the '{module.split('.')[0]}' package, which is not installed; "
-            f"`pip install 'risklens[onnx]'` or use --runtime torch."
+            f"the {extra} runtime needs the '{module.split('.')[0]}' package, which is not installed; "
+            f"`pip install 'risklens[{extra}]'` or use --runtime torch."
         ) from None
 
 

@@ -1,7 +1,8 @@
 """Which runtime runs the encoder: the names, and the one rule for choosing (no heavy imports).
 
 ``torch`` is the default and the fallback. ``onnx`` runs the same encoder, exported in fp32,
-with ONNX Runtime (``model.runtime_onnx``). A runtime is listed here only after it gave the
+with ONNX Runtime (``model.runtime_onnx``); ``openvino`` compiles that export with OpenVINO,
+in bf16 where the CPU has it (``model.runtime_openvino``). A runtime is listed here only after it gave the
 torch path's labels on ≥ 97% of the test split with and without headings
 (``tests/model/test_runtime_onnx_parity.py``); the int8 ONNX builds did not (95–96% without
 headings, see ``reports/benchmark-predict.md``), so they stay benchmark variants. The commands that
@@ -14,7 +15,7 @@ from __future__ import annotations
 import os
 
 RUNTIME_ENV = "RISKLENS_RUNTIME"
-RUNTIMES: tuple[str, ...] = ("torch", "onnx")
+RUNTIMES: tuple[str, ...] = ("torch", "onnx", "openvino")
 
 
 def check_runtime(runtime: str, source: str = "runtime") -> str:

@@ -36,8 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def add_runtime_argument(parser: argparse.ArgumentParser) -> None:
     """``--runtime``: what runs the encoder (predict, score and serve share it)."""
     parser.add_argument("--runtime", choices=RUNTIMES, default=None,
-                        help=f"what runs the encoder: torch, or ONNX Runtime (onnx: fp32, exported and cached on "
-                             f"first use; needs risklens[onnx]) (default: ${RUNTIME_ENV}, else torch)")
+                        help=f"what runs the encoder: torch, ONNX Runtime (onnx: fp32, exported and cached on "
+                             f"first use; needs risklens[onnx]) or OpenVINO (openvino: that export compiled, bf16 "
+                             f"where the CPU has it; needs risklens[openvino]) (default: ${RUNTIME_ENV}, else torch)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -103,7 +103,7 @@ def test_an_onnx_classifier_refuses_what_only_torch_can_do(tiny_dir: Path, onnx_
         clf.save_pretrained(tmp_path / "saved")
     with pytest.raises(ValueError, match="runs on onnx"):
         clf.set_precision("bf16")
-    with pytest.raises(ValueError, match="runtime must be one of torch, onnx; got 'tensorrt'"):
+    with pytest.raises(ValueError, match="runtime must be one of torch, onnx, openvino; got 'tensorrt'"):
         RiskClassifier.from_pretrained(tiny_dir, runtime="tensorrt")
 
 

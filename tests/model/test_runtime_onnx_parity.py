@@ -19,6 +19,7 @@ from risklens.model.classifier import RiskClassifier
 from risklens.model.registry import SHIPPED_MODEL
 from risklens.model.runtimes import RUNTIMES
 from tests.model.test_runtime_onnx import need_onnxruntime
+from tests.model.test_runtime_openvino import need_openvino
 
 pytestmark = [pytest.mark.shipped_model, pytest.mark.corpus]
 
@@ -43,7 +44,7 @@ def torch_labels(test_split: list[dict[str, str]]) -> dict[bool, list[list[str]]
 @pytest.mark.parametrize("runtime", [name for name in RUNTIMES if name != "torch"])
 def test_runtime_agrees_with_torch_on_the_test_split(runtime: str, test_split: list[dict[str, str]],
                                                      torch_labels: dict[bool, list[list[str]]]) -> None:
-    need_onnxruntime()
+    need_openvino() if runtime == "openvino" else need_onnxruntime()
     clf = RiskClassifier.from_pretrained(SHIPPED_MODEL, runtime=runtime)
     for headings in (True, False):
         labels = [p.labels for p in clf.predict(test_split, use_headings=headings)]
