@@ -270,10 +270,43 @@ def classifier_on(model_dir: Path, onnx_file: Path, *, threads: int = 2) -> Any:
     return classifier
 
 
-class OnnxEncoder:
-    """An ONNX Runtime session that answers ``encoder(**batch).logits`` like ``BertClassifier``."""
+class ExportedEncoder:
+    """An encoder run from the ONNX export that answers ``encoder(**batch).logits`` like
+    ``BertClassifier``; subclasses say which engine runs the graph (:meth:`run`)."""
 
     training = False
+    engine = "an exported"
+
+    def __init__(self, path: Path, config: dict[str, Any]) -> None:
+        self.path = path
+        self.config = SimpleNamespace(**config)
+        self.config.id2label = {int(i): label for i, label in config["id2label"].items()}
+        self.config.num_labels = len(self.config.id2label)
+
+    def run(self, feed: dict[str, np.ndarray]) -> np.ndarray:
+        """The logits of one batch of int64 inputs."""
+        raise NotImplementedError
+
+    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                 token_type_ids: torch.Tensor | None = None) -> SimpleNamespace:
+        types = token_type_ids if token_type_ids is not None else torch.zeros_like(input_ids)
+        feed = {"input_ids": input_ids.numpy(), "attention_mask": attention_mask.numpy(), "token_type_ids": types.numpy()}
+        logits = self.run({k: v.astype(np.int64, copy=False) for k, v in feed.items()})
+        return SimpleNamespace(logits=torch.from_numpy(np.asarray(logits, dtype=np.float32)))
+
+    def eval(self) -> ExportedEncoder:
+        return self
+
+    def train(self, mode: bool = True) -> ExportedEncoder:
+        if mode:
+            raise ValueError(f"{self.path}: {self.engine} encoder runs inference only; train the torch model.")
+        return self
+
+
+class OnnxEncoder(ExportedEncoder):
+    """The export run by an ONNX Runtime session."""
+
+    engine = "an ONNX"
 
     def __init__(self, path: Path, config: dict[str, Any], *, threads: int = 2) -> None:
         ort = require("onnxruntime")
@@ -282,25 +315,11 @@ class OnnxEncoder:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self.path = path
-        self.config = SimpleNamespace(**config)
-        self.config.id2label = {int(i): label for i, label in config["id2label"].items()}
-        self.config.num_labels = len(self.config.id2label)
+        super().__init__(path, config)
 
-    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                 token_type_ids: torch.Tensor | None = None) -> SimpleNamespace:
-        types = token_type_ids if token_type_ids is not None else torch.zeros_like(input_ids)
-        feed = {"input_ids": input_ids.numpy(), "attention_mask": attention_mask.numpy(), "token_type_ids": types.numpy()}
-        (logits,) = self.session.run(["logits"], {k: v.astype(np.int64, copy=False) for k, v in feed.items()})
-        return SimpleNamespace(logits=torch.from_numpy(logits))
-
-    def eval(self) -> OnnxEncoder:
-        return self
-
-    def train(self, mode: bool = True) -> OnnxEncoder:
-        if mode:
-            raise ValueError(f"{self.path}: an ONNX encoder runs inference only; train the torch model.")
-        return self
+    def run(self, feed: dict[str, np.ndarray]) -> np.ndarray:
+        (logits,) = self.session.run(["logits"], feed)
+        return np.asarray(logits)
 
 
 def load_onnx_encoder(model_dir: Path, runtime: str, *, threads: int | None = None,

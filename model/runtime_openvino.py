@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, Literal
 
 import numpy as np
 import torch
 
-from risklens.model.runtime_onnx import build, require
+from risklens.model.runtime_onnx import ExportedEncoder, build, require
 
 
-class OpenVinoEncoder:
-    """An OpenVINO compiled model that answers ``encoder(**batch).logits`` like ``BertClassifier``."""
+class OpenVinoEncoder(ExportedEncoder):
+    """The export compiled by OpenVINO for this CPU (bf16 where it has native bf16)."""
 
-    training = False
+    engine = "an OpenVINO"
 
     def __init__(self, path: Path, config: dict[str, Any], *, threads: int = 2, bf16: bool = True) -> None:
         ov = require("openvino", "openvino")
@@ -39,25 +38,10 @@ class OpenVinoEncoder:
             "PERFORMANCE_HINT": "LATENCY",
         })
         self.request = self.compiled.create_infer_request()  # the classifier runs one batch at a time
-        self.path = path
-        self.config = SimpleNamespace(**config)
-        self.config.id2label = {int(i): label for i, label in config["id2label"].items()}
-        self.config.num_labels = len(self.config.id2label)
+        super().__init__(path, config)
 
-    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                 token_type_ids: torch.Tensor | None = None) -> SimpleNamespace:
-        types = token_type_ids if token_type_ids is not None else torch.zeros_like(input_ids)
-        feed = {"input_ids": input_ids.numpy(), "attention_mask": attention_mask.numpy(), "token_type_ids": types.numpy()}
-        result = self.request.infer({k: v.astype(np.int64, copy=False) for k, v in feed.items()})
-        return SimpleNamespace(logits=torch.from_numpy(np.array(result[self.compiled.output(0)], dtype=np.float32)))
-
-    def eval(self) -> OpenVinoEncoder:
-        return self
-
-    def train(self, mode: bool = True) -> OpenVinoEncoder:
-        if mode:
-            raise ValueError(f"{self.path}: an OpenVINO encoder runs inference only; train the torch model.")
-        return self
+    def run(self, feed: dict[str, np.ndarray]) -> np.ndarray:
+        return np.asarray(self.request.infer(feed)[self.compiled.output(0)])
 
 
 def network_on(model_dir: Path, threads: int | None) -> tuple[OpenVinoEncoder, Any, Literal["bf16", "fp32"]]:

@@ -20,16 +20,20 @@ PARAGRAPHS = [
 ]
 
 
-def need_onnxruntime() -> None:
-    """Skip on a developer machine without onnxruntime/onnx; fail in CI, where the dev extra has them."""
-    for module in ("onnxruntime", "onnx"):
+def need_modules(*modules: str, extra: str = "onnx") -> None:
+    """Skip on a developer machine without ``modules``; fail in CI, where the dev extra has them."""
+    for module in modules:
         try:
             __import__(module)
         except ImportError:
-            message = f"{module} is not installed; `pip install -e '.[onnx]'`."
+            message = f"{module} is not installed; `pip install -e '.[{extra}]'`."
             if corpus_required():
                 pytest.fail(message)
             pytest.skip(message)
+
+
+def need_onnxruntime() -> None:
+    need_modules("onnxruntime", "onnx")
 
 
 @pytest.fixture(scope="module")

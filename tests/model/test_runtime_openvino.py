@@ -9,20 +9,11 @@ import pytest
 
 from risklens.cli import main
 from risklens.model.classifier import RiskClassifier
-from tests.conftest import corpus_required
-from tests.model.test_runtime_onnx import PARAGRAPHS
+from tests.model.test_runtime_onnx import PARAGRAPHS, need_modules
 
 
 def need_openvino() -> None:
-    """Skip on a developer machine without openvino/onnx; fail in CI, where the dev extra has them."""
-    for module in ("openvino", "onnx"):
-        try:
-            __import__(module)
-        except ImportError:
-            message = f"{module} is not installed; `pip install -e '.[openvino]'`."
-            if corpus_required():
-                pytest.fail(message)
-            pytest.skip(message)
+    need_modules("openvino", "onnx", extra="openvino")
 
 
 @pytest.fixture()
