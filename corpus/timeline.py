@@ -20,25 +20,13 @@ import numpy as np
 from risklens.corpus.query import QueryError
 from risklens.corpus.schema import PROB_COLUMNS
 from risklens.corpus.store import CorpusStore
+from risklens.filings.paragraphs import HEADING_SEPARATOR, Paragraph
 from risklens.labels.taxonomy import LABELS
 from risklens.scoring.compare import STATUS_ORDER, Comparison, compare_filings
 from risklens.scoring.profile import DocumentInfo, build_profile
 from risklens.scoring.score import ScoredFiling
 
 FILING_COLUMNS = ("id", "name", "kind", "company", "stock_code", "year", "report_date", "industry", "paragraphs")
-
-
-@dataclass(frozen=True)
-class StoredParagraph:
-    """A paragraph row of the store, shaped as ``scoring.profile`` reads paragraphs."""
-
-    id: str
-    section: str
-    heading: str
-    page: int | None
-    start: int
-    end: int
-    text: str
 
 
 @dataclass
@@ -92,7 +80,9 @@ def stored_scoring(store: CorpusStore, filing: dict[str, Any]) -> ScoredFiling:
             FROM paragraphs WHERE filing_id = ? ORDER BY seq""",
         [filing["id"]],
     ).fetchall()
-    paragraphs = [StoredParagraph(r[0], r[1], r[2] or "", r[3], int(r[4]), int(r[5]), r[6]) for r in rows]
+    paragraphs = [Paragraph(doc=filing["id"], id=r[0], section=r[1], heading=r[2] or "",
+                            heading_levels=tuple(r[2].split(HEADING_SEPARATOR)) if r[2] else (), page=r[3],
+                            start=int(r[4]), end=int(r[5]), text=r[6]) for r in rows]
     probs = np.array([r[8:] for r in rows], dtype=np.float64).reshape(len(rows), len(LABELS))
     thresholds = _thresholds(probs, [list(r[7] or []) for r in rows])
     document = DocumentInfo(name=filing["name"], doc_id=filing["id"], kind=filing["kind"], company=filing["company"],
