@@ -12,7 +12,7 @@ profile page; ``POST /compare`` does the same for two filings with
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
@@ -53,6 +53,7 @@ filing_pages = APIRouter(include_in_schema=False)
 
 ACCEPTED = (".pdf", ".txt", ".md", ".markdown")
 RID = Path(min_length=8, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
+T = TypeVar("T")
 
 
 async def _form(request: Request, session: Session, malformed: str = "missing_file") -> FormData | HTMLResponse:
@@ -140,20 +141,33 @@ async def _run_and_show(
     return see_other(request, session, f"/{kind}/{rid}")
 
 
-def _scored(request: Request, session: Session, rid: str) -> ScoredFiling | HTMLResponse:
-    found = results(request).get(session.sid, "profile", rid)
+def _stored(request: Request, session: Session, kind: str, rid: str) -> Any:
+    """The session's result ``kind``/``rid`` (a scored filing or a comparison), or the 404 page."""
+    found = results(request).get(session.sid, kind, rid)
     return found if found is not None else error_page(request, session, 404, "not_found")
+
+
+def _scored(request: Request, session: Session, rid: str) -> ScoredFiling | HTMLResponse:
+    return _stored(request, session, "profile", rid)
+
+
+def _open(request: Request, rid: str, lookup: Callable[[Request, Session, str], T | HTMLResponse]
+          ) -> tuple[Session, T] | HTMLResponse:
+    """The GET pages' start: the session (or the login/401 page), then its result (or the 404 page)."""
+    gated = gate(request)
+    if isinstance(gated, HTMLResponse):
+        return gated
+    found = lookup(request, gated, rid)
+    return found if isinstance(found, HTMLResponse) else (gated, found)
 
 
 @filing_pages.get("/profile/{rid}")
 async def profile_page(request: Request, rid: Annotated[str, RID], saved: int | None = None) -> Response:
     """A scored upload: the CLI report, then every paragraph with its probabilities and labels."""
-    gated = gate(request)
-    if isinstance(gated, HTMLResponse):
-        return gated
-    scored = _scored(request, gated, rid)
-    if isinstance(scored, HTMLResponse):
-        return scored
+    opened = _open(request, rid, _scored)
+    if isinstance(opened, HTMLResponse):
+        return opened
+    gated, scored = opened
     return page(
         request, gated, "profile.html", rid=rid, name=scored.profile.document.name,
         report=report_fragment(scored), paragraphs=paragraph_views(scored),
@@ -176,12 +190,10 @@ async def profile_download(
     request: Request, rid: Annotated[str, RID], fmt: Literal["json", "csv", "html"]
 ) -> Response:
     """The profile as JSON (= POST /v1/filings), CSV (one row per leaf) or the CLI's HTML."""
-    gated = gate(request)
-    if isinstance(gated, HTMLResponse):
-        return gated
-    scored = _scored(request, gated, rid)
-    if isinstance(scored, HTMLResponse):
-        return scored
+    opened = _open(request, rid, _scored)
+    if isinstance(opened, HTMLResponse):
+        return opened
+    _, scored = opened
     stem = f"{_stem(scored.profile.document.name)}-risk-profile"
     if fmt == "json":
         answer = scoring_answer(scored.profile.to_dict())
@@ -253,8 +265,7 @@ async def compare(request: Request) -> Response:
 
 
 def _comparison(request: Request, session: Session, rid: str) -> Comparison | HTMLResponse:
-    found = results(request).get(session.sid, "compare", rid)
-    return found if found is not None else error_page(request, session, 404, "not_found")
+    return _stored(request, session, "compare", rid)
 
 
 def _pair_view(pair: Any) -> dict[str, Any]:
@@ -290,12 +301,10 @@ def _pair_views(comparison: Comparison) -> dict[str, list[dict[str, Any]]]:
 @filing_pages.get("/compare/{rid}")
 async def compare_page(request: Request, rid: Annotated[str, RID]) -> Response:
     """Added, removed and changed risks, with aligned evidence and a character diff."""
-    gated = gate(request)
-    if isinstance(gated, HTMLResponse):
-        return gated
-    comparison = _comparison(request, gated, rid)
-    if isinstance(comparison, HTMLResponse):
-        return comparison
+    opened = _open(request, rid, _comparison)
+    if isinstance(opened, HTMLResponse):
+        return opened
+    gated, comparison = opened
     from markupsafe import Markup
 
     return page(
@@ -307,12 +316,10 @@ async def compare_page(request: Request, rid: Annotated[str, RID]) -> Response:
 @filing_pages.get("/compare/{rid}/download.{fmt}")
 async def compare_download(request: Request, rid: Annotated[str, RID], fmt: Literal["json", "html"]) -> Response:
     """The comparison as JSON (= POST /v1/compare) or the CLI's HTML."""
-    gated = gate(request)
-    if isinstance(gated, HTMLResponse):
-        return gated
-    comparison = _comparison(request, gated, rid)
-    if isinstance(comparison, HTMLResponse):
-        return comparison
+    opened = _open(request, rid, _comparison)
+    if isinstance(opened, HTMLResponse):
+        return opened
+    _, comparison = opened
     stem = f"{_stem(comparison.old.name)}-vs-{_stem(comparison.new.name)}"
     if fmt == "json":
         return _download(bytes(scoring_answer(comparison.to_dict()).body), "application/json", f"{stem}.json")
