@@ -20,6 +20,7 @@ from typing import Any
 from risklens.corpus.metadata import extract_metadata
 from risklens.corpus.store import CorpusStore, StoreError, open_store
 from risklens.scoring.peers import (
+    BaselineCache,
     BaselineError,
     PeerBaseline,
     PeerOptions,
@@ -28,7 +29,7 @@ from risklens.scoring.peers import (
 )
 from risklens.scoring.profile import DocumentInfo, FilingProfile
 
-_CACHE: dict[tuple[str, float, int], PeerBaseline] = {}
+_CACHE = BaselineCache()
 
 
 def store_baseline(store: CorpusStore) -> PeerBaseline:
@@ -53,13 +54,11 @@ def store_baseline(store: CorpusStore) -> PeerBaseline:
 
 def database_baseline(db: Path) -> PeerBaseline:
     """``store_baseline`` of the database file ``db`` (read-only), cached while the file is unchanged."""
-    stat = Path(db).stat()
-    key = (str(Path(db).resolve()), stat.st_mtime, stat.st_size)
-    if key not in _CACHE:
+    def load() -> PeerBaseline:
         with open_store(db, read_only=True) as store:
-            _CACHE.clear()
-            _CACHE[key] = store_baseline(store)
-    return _CACHE[key]
+            return store_baseline(store)
+
+    return _CACHE.get(db, load)
 
 
 def peer_baseline(db: Path | None, model_dir: Path | None) -> PeerBaseline | None:

@@ -31,7 +31,7 @@ of the — at least ``MIN_DISCLOSING`` — peers that disclose it).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -215,24 +215,35 @@ def load_baseline(path: Path, source: str = "shipped") -> PeerBaseline:
                             "`risklens corpus baseline`.") from None
 
 
-_SHIPPED: dict[tuple[str, float, int], PeerBaseline] = {}
+class BaselineCache:
+    """One peer baseline, kept while the file it came from keeps its path, mtime and size.
+
+    The server asks for the peers on every upload; reading them costs ~10 ms for the shipped
+    JSON and a full table scan for a database. Callers never change a baseline they get.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple[str, float, int] | None = None
+        self._baseline: PeerBaseline | None = None
+
+    def get(self, path: Path, load: Callable[[], PeerBaseline]) -> PeerBaseline:
+        """The cached baseline of ``path``, or ``load()`` when the file changed (or is new)."""
+        stat = Path(path).stat()
+        key = (str(Path(path).resolve()), stat.st_mtime, stat.st_size)
+        if key != self._key or self._baseline is None:
+            self._baseline, self._key = load(), key
+        return self._baseline
+
+
+_SHIPPED = BaselineCache()
 
 
 def model_baseline(model_dir: Path | None) -> PeerBaseline | None:
-    """The baseline shipped in a model directory, or None when it has none.
-
-    Cached while the file is unchanged (as ``corpus.baseline.database_baseline`` is): the
-    server asks for it on every upload, and parsing it costs ~10 ms. Callers never change it.
-    """
+    """The baseline shipped in a model directory (cached while unchanged), or None when it has none."""
     if model_dir is None or not (Path(model_dir) / BASELINE_FILE).is_file():
         return None
     path = Path(model_dir) / BASELINE_FILE
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime, stat.st_size)
-    if key not in _SHIPPED:
-        _SHIPPED.clear()
-        _SHIPPED[key] = load_baseline(path)
-    return _SHIPPED[key]
+    return _SHIPPED.get(path, lambda: load_baseline(path))
 
 
 # ---------------------------------------------------------------------- peer group
