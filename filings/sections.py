@@ -46,7 +46,15 @@ ENDS_AT_TABLE: Final = frozenset({ANNUAL_REPORT_RISKS})
 _RISK_FACTORS = re.compile(r"^(?:与|和)?(?:本次(?:发行|债券|证券|交易)|发行人)?(?:相关的?)?风险因素$")
 _MAJOR = re.compile(r"^重大事项提示$")
 _SPECIAL = re.compile(r"^(?:本次发行)?特别风险提示$")
-_ANNUAL = re.compile(r"^(?:公司)?(?:未来)?(?:可能)?面(?:对|临)的(?:主要|重大)?风险(?:因素)?(?:及(?:其)?(?:应对|对策)(?:措施)?)?$")
+# An annual report's (or its MD&A chapter's) risk block goes by many names: "可能面对的风险",
+# "公司面临的风险和应对措施", "对公司未来发展战略和经营目标的实现产生不利影响的风险因素及对策",
+# "对公司发展不利的风险因素", or plain "风险与对策" (only with the countermeasures suffix: a bare
+# "风险" heading is too common to open a section).
+_COUNTERMEASURES = r"(?:(?:及|与|和)其?(?:采取的)?(?:应对|对策|防范|措施|解决)(?:措施|策略|对策|和措施|及措施|办法)?)"
+_FACING = r"(?:本?公司|我公司)?(?:未来)?(?:可能)?面(?:对|临)的?(?:主要|重大)?风险(?:因素)?"
+_ADVERSE = (r"(?:可能)?对(?:本?公司|我公司|我国)?(?:未来)?(?:发展战略和经营目标的实现|经营目标的实现|发展|经营)"
+            r"(?:产生)?不利(?:影响)?的(?:所有|主要)?风险(?:因素)?")
+_ANNUAL = re.compile(rf"^(?:(?:{_FACING}|{_ADVERSE}){_COUNTERMEASURES}?|(?:主要)?风险(?:因素)?{_COUNTERMEASURES})$")
 _INQUIRY = re.compile(r"^(?:相关)?风险(?:提示|揭示)$")
 _RISK_MANAGEMENT = re.compile(r"^(?:全面)?风险管理(?:情况|概况)?$")
 
@@ -57,7 +65,7 @@ def section_of_heading(title: str, *, chapter_level: bool, numbered_risk_factors
     ``numbered_risk_factors`` allows a numbered heading "X、风险因素" to open
     ``risk_factors`` (used only when the document has no chapter of that name).
     """
-    title = title.replace(" ", "").rstrip("：:")
+    title = title.replace(" ", "").rstrip("：:。．.")
     if _RISK_FACTORS.match(title):
         return RISK_FACTORS if chapter_level or numbered_risk_factors else None
     if _MAJOR.match(title):

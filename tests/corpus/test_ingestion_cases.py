@@ -92,6 +92,32 @@ def test_annual_report_pdfs_keep_table_cells_out_of_their_risk_blocks(corpus_dir
     assert with_risks >= 12  # as before the table rule: no risk block lost
 
 
+@pytest.mark.parametrize("title", [
+    "（五）公司面临的风险和应对措施", "3、对公司发展不利的风险因素", "4、未来可能面临的风险与对策",
+    "（四）可能对公司未来发展战略和经营目标的实现产生不利影响的风险因素及对策",
+    "5、风险与对策", "（三）风险因素及采取的对策和措施", "（三）公司可能面临的主要风险因素及应对策略",
+])
+def test_md_and_a_risk_blocks_open_under_their_many_names(title: str) -> None:
+    item = "（1）原材料价格波动风险" if title[0].isdigit() else "1、原材料价格波动风险"
+    lines = ["第四节 管理层讨论与分析", title, item, "主要原材料价格波动较大，可能压缩公司毛利空间。"]
+    risk = extract_paragraphs(_doc(lines), "risk")
+    assert [(p.section, p.text[:6]) for p in risk] == [(ANNUAL_REPORT_RISKS, "主要原材料价")]
+
+
+@pytest.mark.parametrize("title", ["（一）经营风险", "二、信息服务业的风险因素", "（二）市场风险及对策分析", "五、风险"])
+def test_a_heading_that_only_names_a_risk_opens_no_block(title: str) -> None:
+    lines = ["第四节 管理层讨论与分析", title, "主要原材料价格波动较大，可能压缩公司毛利空间。"]
+    with pytest.raises(NoRiskSection):
+        extract_paragraphs(_doc(lines), "risk")
+
+
+def test_md_and_a_chapters_with_countermeasure_headings_yield_risks(corpus_dir: Path) -> None:
+    # "（五）…风险与应对措施", "3、对公司发展不利的风险因素", "（五）风险及应对措施": none was found before
+    for name in ("735.docx", "602.docx", "629.docx"):
+        risk = extract_paragraphs(load_document(corpus_dir / "mdna-docx" / name), "risk")
+        assert len(risk) >= 2 and {p.section for p in risk} == {ANNUAL_REPORT_RISKS}, name
+
+
 # 2. Banks disclose their risks in a 风险管理 section.
 BANK_REPORT = [
     "第三节 管理层讨论与分析",
