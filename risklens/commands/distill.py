@@ -58,11 +58,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     student.add_argument("--teacher", type=Path, default=None, help="teacher model folder (default: the one rule)")
 
 
-def _eval_docs(path: Path) -> set[str]:
+def eval_docs(path: Path, command: str = "distill") -> set[str]:
+    """Documents of the near-miss file's eval part, which no training input may read."""
     from risklens.labels.nearmiss import read_near_miss
 
     if not path.is_file():
-        print(f"risklens distill: no near-miss file at {path}; no document is held out for it", file=sys.stderr)
+        print(f"risklens {command}: no near-miss file at {path}; no document is held out for it", file=sys.stderr)
         return set()
     return {record.doc for record in read_near_miss(path) if record.extra.get("part") == "eval"}
 
@@ -91,7 +92,7 @@ def _transfer(args: argparse.Namespace) -> int:
         teacher = load_chosen_model("distill", args.teacher)
         teacher_name = f"{teacher.meta.name} {teacher.meta.version}"
         with ProgressBar("teacher", "para") as bar:
-            found = transfer_examples(teacher, args.corpus, splits, exclude_docs=_eval_docs(args.near_miss),
+            found = transfer_examples(teacher, args.corpus, splits, exclude_docs=eval_docs(args.near_miss),
                                       batch_size=args.batch_size, progress=bar)
     labelled = {text_hash(e.text) for e in splits.train + splits.dev + splits.test}
     hard = _hard_examples(args, labelled) if args.hard_examples else []

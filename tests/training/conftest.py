@@ -9,6 +9,7 @@ import pytest
 
 from risklens.labels.taxonomy import to_multi_hot
 from risklens.model.testing import make_tiny_classifier
+from tests.corpus.filings import ANNUAL_REPORT, PROSPECTUS
 from tests.examples import ROWS
 
 
@@ -47,3 +48,15 @@ def tiny_jsonl(tmp_path_factory: pytest.TempPathFactory) -> Path:
             handle.write(json.dumps({"id": f"t{i}", "text": text, "heading": heading, "labels": labels},
                                     ensure_ascii=False) + "\n")
     return out
+
+
+@pytest.fixture()
+def tiny_corpus(tmp_path: Path) -> Path:
+    """A corpus root with a train prospectus, a dev annual report and an unlabelled filing."""
+    root = tmp_path / "shared"
+    (root / "corpus/ipo").mkdir(parents=True)
+    (root / "corpus/annual").mkdir(parents=True)
+    (root / "corpus/ipo/train_doc.txt").write_text(PROSPECTUS, encoding="utf-8")
+    (root / "corpus/annual/dev_doc.txt").write_text(ANNUAL_REPORT, encoding="utf-8")
+    (root / "corpus/annual/unlabelled.txt").write_text(ANNUAL_REPORT.replace("晨光", "晨曦"), encoding="utf-8")
+    return root

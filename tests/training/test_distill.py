@@ -17,7 +17,6 @@ from risklens.model.testing import make_tiny_classifier
 from risklens.training.data import DataError, Example, Splits, load_dataset_dir
 from risklens.training.student import StudentError, cut_student, spread_layers
 from risklens.training.transfer import transfer_examples, unlabelled_paragraphs, with_transfer
-from tests.corpus.filings import ANNUAL_REPORT, PROSPECTUS
 
 
 def _save(rows: dict[str, list[dict[str, object]]], out: Path) -> Path:
@@ -96,17 +95,6 @@ def test_cut_student_names_what_is_wrong(tmp_path: Path) -> None:
     teacher = make_tiny_classifier(tmp_path / "teacher", max_length=64)
     with pytest.raises(StudentError, match=r"layers 0\.\.1"):
         cut_student(teacher, tmp_path / "out", [2])
-
-
-@pytest.fixture()
-def tiny_corpus(tmp_path: Path) -> Path:
-    root = tmp_path / "shared"
-    (root / "corpus/ipo").mkdir(parents=True)
-    (root / "corpus/annual").mkdir(parents=True)
-    (root / "corpus/ipo/train_doc.txt").write_text(PROSPECTUS, encoding="utf-8")
-    (root / "corpus/annual/dev_doc.txt").write_text(ANNUAL_REPORT, encoding="utf-8")
-    (root / "corpus/annual/unlabelled.txt").write_text(ANNUAL_REPORT.replace("晨光", "晨曦"), encoding="utf-8")
-    return root
 
 
 def _example(doc: str, text: str, split_labels: list[str]) -> Example:
