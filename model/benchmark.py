@@ -30,13 +30,15 @@ from risklens.model.files import iter_jsonl
 from risklens.model.inputs import as_paragraph
 
 VARIANTS = ("pipeline", "pipeline-bf16", "predict-fp32", "predict-bf16", "predict-int8", "predict-bf16-window128",
-            "predict-onnx", "predict-onnx-int8", "predict-onnx-int8-static", "predict-openvino", "student-bf16",
-            "student-fp32", "student-onnx", "student-openvino")
+            "predict-onnx", "predict-onnx-int8", "predict-onnx-int8-static", "predict-openvino", "predict-openvino-int8",
+            "student-bf16", "student-fp32", "student-onnx", "student-openvino", "student-openvino-int8")
 """``student-*`` run ``predict-*`` on the ``student`` model (a distilled one) instead of ``model_dir``."""
 REFERENCE = "predict-bf16"  # every variant's labels are compared with this one's
 DEFAULT_VARIANTS = VARIANTS[:5]
 PIPELINES = ("pipeline", "pipeline-bf16")
 STATIC_CALIBRATION = 128  # calibration paragraphs for static int8 (each window's activations are kept)
+OPENVINO_CALIBRATION = 300  # calibration paragraphs for NNCF's int8 (it keeps statistics, not activations)
+CALIBRATED = ("predict-onnx-int8-static", "predict-openvino-int8")
 CPU_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16", "amx_int8")
 SPEED_KEYS = ("paragraphs_per_s", "seconds", "import_seconds", "load_seconds", "import_cpu_seconds", "load_cpu_seconds",
               "end_to_end_seconds", "peak_rss_mb")
@@ -56,8 +58,8 @@ def benchmark(
     """Run every variant in a fresh process, ``repeats`` rounds in turn; returns the report dict.
 
     ONNX variants' files are built (or found in the cache) first, in a child process, so
-    their load time is a cached load; ``predict-onnx-int8-static`` calibrates on the
-    paragraphs of ``calibration`` (a JSONL file, e.g. the dev split). ``student-*`` variants
+    their load time is a cached load; ``predict-onnx-int8-static`` and ``*-openvino-int8``
+    calibrate on the paragraphs of ``calibration`` (a JSONL file, e.g. the dev split). ``student-*`` variants
     run on ``student``. Each variant's share of paragraphs with the same labels as
     ``predict-bf16`` (the shipped path) is reported as ``same_labels_as_reference``.
     """
@@ -71,9 +73,12 @@ def benchmark(
     runs: dict[str, list[dict[str, Any]]] = {variant: [] for variant in variants}
     context = get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        onnx_files = pool.submit(prepare_onnx, str(model_dir), variants, str(calibration) if calibration else None).result()
-        if "student-onnx" in variants:  # built (or found in the cache) before the timed runs, as for the teacher
-            pool.submit(prepare_onnx, str(student), ["predict-onnx"], None).result()
+        source = str(calibration) if calibration else None
+        onnx_files = pool.submit(prepare_onnx, str(model_dir), variants, source).result()
+        of_student = [v.replace("student-", "predict-") for v in variants if v.startswith("student-")]
+        if of_student:  # built (or found in the cache) before the timed runs, as for the teacher
+            built = pool.submit(prepare_onnx, str(student), of_student, source).result()
+            onnx_files |= {name.replace("predict-", "student-"): path for name, path in built.items()}
     labels: dict[str, list[list[str]]] = {}
     for _ in range(repeats):
         for variant in variants:
@@ -106,8 +111,9 @@ def benchmark(
 
 
 def prepare_onnx(model_dir: str, variants: list[str], calibration: str | None) -> dict[str, str]:
-    """Build the ONNX files the variants need; the int8 files' paths by variant (not runtimes)."""
-    if not any(variant.startswith("predict-onnx") for variant in variants):
+    """Build the ONNX (and OpenVINO int8) files the ``predict-*`` variants need; the paths of the
+    files a runtime does not build itself, by variant."""
+    if not any(variant.startswith(("predict-onnx", "predict-openvino-int8")) for variant in variants):
         return {}
     import hashlib
 
@@ -116,14 +122,22 @@ def prepare_onnx(model_dir: str, variants: list[str], calibration: str | None) -
     files = {f"predict-{runtime}": str(runtime_onnx.build(Path(model_dir), runtime))
              for runtime in ("onnx", "onnx-int8") if f"predict-{runtime}" in variants}
     files.pop("predict-onnx", None)  # built; the variant loads it as `--runtime onnx` does
-    if "predict-onnx-int8-static" not in variants:
+    wanted = [variant for variant in CALIBRATED if variant in variants]
+    if not wanted:
         return files
     if calibration is None:
-        raise ValueError("predict-onnx-int8-static needs --calibration FILE.jsonl (e.g. the dev split).")
+        raise ValueError(f"{', '.join(wanted)} need(s) --calibration FILE.jsonl (e.g. the dev split).")
     paragraphs = [{"text": r["text"], "heading": r["heading"]} for r in read_records(Path(calibration), 100_000)]
     name = hashlib.sha256(Path(calibration).read_bytes()).hexdigest()[:12]
-    path = runtime_onnx.build_static(Path(model_dir), paragraphs[:STATIC_CALIBRATION], name)
-    return files | {"predict-onnx-int8-static": str(path)}
+    if "predict-onnx-int8-static" in wanted:
+        files["predict-onnx-int8-static"] = str(runtime_onnx.build_static(Path(model_dir), paragraphs[:STATIC_CALIBRATION],
+                                                                          name))
+    if "predict-openvino-int8" in wanted:
+        from risklens.model import runtime_openvino
+
+        files["predict-openvino-int8"] = str(runtime_openvino.build_int8(Path(model_dir),
+                                                                         paragraphs[:OPENVINO_CALIBRATION], name))
+    return files
 
 
 def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -20,7 +20,9 @@ Variants:
 - ``predict-onnx`` / ``predict-onnx-int8``: ``RiskClassifier.predict`` with the encoder on ONNX
   Runtime (``model.runtime_onnx``) in fp32 / dynamic int8; ``predict-onnx-int8-static``: QDQ
   int8 calibrated on dev paragraphs, FFN outputs in fp32 (its file is built before the runs
-  and passed as ``onnx_file``). ONNX files are built before the runs, so load is a cached load.
+  and passed as ``onnx_file``). ONNX files are built before the runs, so load is a cached load;
+- ``predict-openvino-int8``: OpenVINO running NNCF's int8 IR (static scales calibrated on dev
+  paragraphs, SmoothQuant), built before the runs like the ONNX int8 files.
 """
 
 from __future__ import annotations

@@ -251,7 +251,8 @@ def network_on(model_dir: Path, runtime: str, threads: int | None) -> tuple[Onnx
 
 
 def classifier_on(model_dir: Path, onnx_file: Path, *, threads: int = 2) -> Any:
-    """A ``RiskClassifier`` of ``model_dir`` whose encoder is the ONNX file ``onnx_file`` (any build)."""
+    """A ``RiskClassifier`` of ``model_dir`` whose encoder is the ONNX file ``onnx_file`` (any build),
+    or the OpenVINO IR ``onnx_file`` when it is a ``.xml`` (``runtime_openvino.build_int8``)."""
     import json
 
     from risklens.model.classifier import RiskClassifier
@@ -264,7 +265,14 @@ def classifier_on(model_dir: Path, onnx_file: Path, *, threads: int = 2) -> Any:
         from risklens.model.fusion import FusionHead
 
         fusion = FusionHead.load(model_dir)
-    encoder = OnnxEncoder(onnx_file, json.loads((model_dir / "config.json").read_text("utf-8")), threads=threads)
+    config = json.loads((model_dir / "config.json").read_text("utf-8"))
+    encoder: ExportedEncoder
+    if onnx_file.suffix == ".xml":
+        from risklens.model.runtime_openvino import OpenVinoEncoder
+
+        encoder = OpenVinoEncoder(onnx_file, config, threads=threads)
+    else:
+        encoder = OnnxEncoder(onnx_file, config, threads=threads)
     classifier = RiskClassifier(encoder, WindowTokenizer(model_dir), meta, fusion)
     classifier.path, classifier.runtime, classifier.precision = model_dir, onnx_file.stem, "int8"
     return classifier

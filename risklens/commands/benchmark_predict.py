@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "128-token windows; predict-onnx* = the encoder on ONNX Runtime; student-* = predict-* on "
                              "--student (default: the first five)")
     parser.add_argument("--calibration", type=Path, default=None, metavar="FILE.jsonl",
-                        help="paragraphs that calibrate predict-onnx-int8-static (default: dev.jsonl beside --data)")
+                        help="paragraphs that calibrate predict-onnx-int8-static and *-openvino-int8 (default: dev.jsonl beside --data)")
     parser.add_argument("--student", type=Path, default=None, metavar="DIR",
                         help="a distilled student model that the student-* variants run (predict-* on it)")
     parser.add_argument("--repeats", type=int, default=1,

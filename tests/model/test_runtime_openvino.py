@@ -51,3 +51,21 @@ def test_predict_takes_runtime_openvino(tiny_dir: Path, ov_home: Path, tmp_path:
     data.write_text('{"text": "公司主要原材料价格大幅上涨。"}\n', encoding="utf-8")
     assert main(["predict", str(data), "--model", str(tiny_dir), "--runtime", "openvino"]) == 0
     assert '"scores"' in capsys.readouterr().out
+
+
+def test_an_int8_build_is_calibrated_cached_and_close_to_torch(tiny_fused_dir: Path, ov_home: Path) -> None:
+    need_modules("nncf", extra="openvino")
+    from risklens.model.runtime_onnx import classifier_on
+    from risklens.model.runtime_openvino import build_int8
+
+    calibration = [{"text": p.text, "heading": p.heading} for p in PARAGRAPHS] * 6
+    xml = build_int8(tiny_fused_dir, calibration, "cal1", batch_size=4)
+    assert xml.suffix == ".xml" and xml.with_suffix(".bin").is_file() and "cal1" in xml.name
+    assert not list(ov_home.rglob("*.partial.*"))  # written under a temporary name, then moved
+    modified = xml.stat().st_mtime_ns
+    assert build_int8(tiny_fused_dir, calibration, "cal1") == xml and xml.stat().st_mtime_ns == modified  # cached
+    int8 = classifier_on(tiny_fused_dir, xml, threads=1)
+    expected = RiskClassifier.from_pretrained(tiny_fused_dir, precision="fp32").encoder_logits(PARAGRAPHS)
+    got = int8.encoder_logits(PARAGRAPHS)
+    assert got.shape == expected.shape and np.abs(got - expected).max() < 0.25
+    assert not np.array_equal(got, expected)  # quantised, not the fp32 graph under another name
