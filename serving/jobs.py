@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from risklens.filings.limits import ParseLimits
@@ -45,8 +45,31 @@ async def run_job(state: ServerState, job: Callable[[Deadline], T]) -> T:
     """
     deadline = Deadline(state.settings.timeout_s)
     release = state.admission.admit()
-    loop = asyncio.get_running_loop()
-    future = loop.run_in_executor(state.executor, job, deadline)
+    future = asyncio.get_running_loop().run_in_executor(state.executor, job, deadline)
+    return await _awaited(state, future, deadline, release)
+
+
+async def run_classify(state: ServerState, loaded: LoadedModel, items: list[dict[str, Any]]) -> Sequence[Any]:
+    """Predictions for ``items``, in one merged encoder pass with the other waiting requests
+    (``serving.coalesce``) or, with coalescing off, as a job of their own; admitted and
+    stopped as ``run_job`` does."""
+    if state.coalescer is None:
+        def work(deadline: Deadline) -> Sequence[Any]:
+            deadline.check()
+            started = time.perf_counter()
+            predictions = loaded.classifier.predict(items, state.settings.batch_size, deadline.check)
+            loaded.speed.observe(sum(len(item["text"]) for item in items), time.perf_counter() - started)
+            return predictions
+
+        return await run_job(state, work)
+    deadline = Deadline(state.settings.timeout_s)
+    release = state.admission.admit()
+    return await _awaited(state, state.coalescer.submit(state, loaded, items, deadline), deadline, release)
+
+
+async def _awaited(state: ServerState, future: asyncio.Future[T], deadline: Deadline, release: Callable[[], None]) -> T:
+    """``future``'s result; at the timeout (or ``Cancelled``) a 504, with the deadline cancelled.
+    ``release`` frees the queue place when the future is done, i.e. when the work has stopped."""
     future.add_done_callback(lambda _: release())
     try:
         return await asyncio.wait_for(asyncio.shield(future), state.settings.timeout_s)

@@ -7,8 +7,6 @@ Handlers parse and answer on the event loop; the work runs through ``serving.job
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Sequence
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -32,6 +30,7 @@ from risklens.serving.jobs import (
     compare_uploads,
     current_model,
     profile_upload,
+    run_classify,
     run_job,
 )
 from risklens.serving.schemas import (
@@ -139,14 +138,7 @@ async def classify(body: ClassifyRequest, request: Request) -> dict[str, Any]:
     chars = sum(len(item["text"]) for item in items)
     check_cost(chars, loaded.chars_per_second, state.settings.timeout_s, "the request")
 
-    def work(deadline: Deadline) -> Sequence[Any]:
-        deadline.check()
-        started = time.perf_counter()
-        predictions = loaded.classifier.predict(items, state.settings.batch_size, deadline.check)
-        loaded.speed.observe(chars, time.perf_counter() - started)
-        return predictions
-
-    predictions = await run_job(state, work)
+    predictions = await run_classify(state, loaded, items)
     add_log_fields(request, paragraphs=len(items), model_version=loaded.info.get("version"))
     return {
         "model": loaded.summary,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from risklens.filings.limits import ParseLimits
 from risklens.scoring.score import ClassifierLike, model_summary
 from risklens.serving.admission import Admission, SpeedMeter
+from risklens.serving.coalesce import Coalescer
 from risklens.serving.limits import MAX_BODY_BYTES, MAX_PDF_PAGES, REQUEST_TIMEOUT_S
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ class ServerSettings:
     max_body_bytes: int = MAX_BODY_BYTES
     workers: int = 2  # threads running inference and ingestion off the event loop (the encoder runs one batch at a time)
     queue: int = 32  # jobs admitted at once (running or waiting); one more gets 503 overloaded
+    coalesce: int = 256  # paragraphs one merged classify pass may hold (serving.coalesce); 0 = each request alone
     header_timeout_s: float = 10.0  # a client must send its request line and headers within this
     body_timeout_s: float = 30.0  # and each part of its body within this after the previous one
     max_connections: int = 512  # open connections at once; more are refused by the server
@@ -160,6 +162,7 @@ class ServerState:
         self.settings = settings
         self.holder = ModelHolder(settings)
         self.admission = Admission(settings.queue)
+        self.coalescer = Coalescer(settings.coalesce, settings.workers) if settings.coalesce > 0 else None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._store: Any = None
         self._lock = threading.Lock()

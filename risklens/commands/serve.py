@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="seconds before a request answers 504 (default 60)")
     parser.add_argument("--workers", type=int, default=2, metavar="N", help="worker threads for inference and ingestion (default 2)")
     parser.add_argument("--batch-size", type=int, default=32, metavar="N", help="paragraph windows per encoder batch")
+    parser.add_argument("--coalesce", type=int, default=256, metavar="N",
+                        help="classify requests waiting for the encoder share one pass of up to N paragraphs "
+                             "(default 256; 0 = every request alone)")
     parser.add_argument("--db", type=Path, default=None, metavar="FILE",
                         help="a corpus database (risklens corpus build) to serve read-only under /v1/corpus")
     parser.add_argument("--queue", type=int, default=32, metavar="N",
@@ -53,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
     positive = (args.timeout, args.workers, args.batch_size, args.queue, args.header_timeout, args.body_timeout,
                 args.max_connections)
-    if not 0 < args.port < 65536 or min(positive) <= 0:
+    if not 0 < args.port < 65536 or min(positive) <= 0 or args.coalesce < 0:
         print("risklens serve: --port must be 1-65535 and --timeout, --workers, --batch-size, --queue, "
               "--header-timeout, --body-timeout, --max-connections positive.", file=sys.stderr)
         return 2
@@ -72,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         batch_size=args.batch_size,
         queue=args.queue,
+        coalesce=args.coalesce,
         db=args.db,
         header_timeout_s=args.header_timeout,
         body_timeout_s=args.body_timeout,
