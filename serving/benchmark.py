@@ -291,13 +291,17 @@ def load_test(
     paragraphs: int,
     log_path: Path,
     abusive: bool = True,
+    coalesce: int | None = None,
 ) -> dict[str, Any]:
-    """Run the server, drive it (then again with an abusive client), stop it; returns the report dict."""
+    """Run the server, drive it (then again with an abusive client), stop it; returns the report dict.
+    ``coalesce`` is the server's ``--coalesce`` (None: its default)."""
     load_at_start = _load_avg()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {key: value for key, value in os.environ.items() if key != "RISKLENS_API_TOKEN"}
     command = [sys.executable, "-m", "risklens", "serve", "--model", str(model), "--port", str(port), "--log-level", "warning"]
+    if coalesce is not None:
+        command += ["--coalesce", str(coalesce)]
     oversized = oversized_requests(pool) if abusive else []
     log_path.parent.mkdir(parents=True, exist_ok=True)
     launched = time.perf_counter()
@@ -337,6 +341,7 @@ def load_test(
             "paragraph_pool": len(pool),
             "mean_paragraph_chars": round(sum(len(p["text"]) for p in pool) / max(len(pool), 1), 1),
             "endpoint": "POST /v1/classify on 127.0.0.1 (a real risklens serve process)",
+            "server_coalesce": coalesce,
             "abusive_client": [r.kind for r in oversized] if oversized else None,
         },
         "machine": {

@@ -39,6 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="after the normal run, run again for --duration while one more client sends oversized "
                              "requests (too many paragraphs, too long, too many PDF pages, a 30 MB body) and report "
                              "both phases side by side (default: on)")
+    parser.add_argument("--coalesce", type=int, default=None, metavar="N",
+                        help="the server's --coalesce (default: the server's default, 256; 0 = every request alone)")
     parser.add_argument("--out", type=Path, default=Path("reports/benchmark-serve"),
                         help="report path without extension (default reports/benchmark-serve)")
 
@@ -55,7 +57,8 @@ def markdown(report: dict[str, Any], max_rss_gb: float) -> str:
         "",
         f"{s['clients']} concurrent clients for {s['duration_s']:g} s of {s['endpoint']}, "
         f"{s['paragraphs_per_request']} real risk paragraphs per request (pool of {s['paragraph_pool']}, "
-        f"{s['mean_paragraph_chars']} characters on average).",
+        f"{s['mean_paragraph_chars']} characters on average); server `--coalesce "
+        f"{'default' if s.get('server_coalesce') is None else s['server_coalesce']}`.",
         "",
         "| metric | value |",
         "|---|---:|",
@@ -162,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = load_test(
             model, pool, clients=args.clients, duration=args.duration, paragraphs=args.paragraphs, log_path=log_path,
-            abusive=args.abusive,
+            abusive=args.abusive, coalesce=args.coalesce,
         )
     except RuntimeError as exc:
         print(f"{NAME}: {exc}; see {log_path}", file=sys.stderr)
