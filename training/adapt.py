@@ -17,7 +17,6 @@ tied to the word embeddings, so the first steps train the head more than the enc
 from __future__ import annotations
 
 import json
-import logging
 import math
 import shutil
 import time
@@ -28,14 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from risklens.filings.errors import FilingError
 from risklens.labels.annotations import text_hash
-from risklens.labels.harvest import harvest_file
 from risklens.model.inputs import Paragraph, Window, make_windows
 from risklens.training.data import Splits
-from risklens.training.transfer import corpus_filings
+from risklens.training.transfer import corpus_filings, harvest_files
 
-log = logging.getLogger("risklens.train")
 Progress = Callable[[int, int], None]
 
 ADAPT_META = "risklens_adapt.json"
@@ -85,18 +81,9 @@ def adaptation_paragraphs(
 
     for example in splits.train:
         add(example.text, example.heading)
-    failed = 0
-    for done, path in enumerate(paths, start=1):
-        try:
-            found = harvest_file(path, corpus_root)
-        except FilingError as exc:  # an unreadable filing is skipped, as the corpus build does
-            log.info("adapt: skip %s: %s", path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-            failed += 1
-            found = []
-        for paragraph in found:
-            add(paragraph.text, paragraph.heading)
-        if progress is not None:
-            progress(done, len(paths))
+    found, failed = harvest_files(paths, corpus_root, "adapt", progress)
+    for paragraph in found:
+        add(paragraph.text, paragraph.heading)
     return AdaptationText(kept, len(paths), failed, left_out)
 
 

@@ -54,6 +54,23 @@ def corpus_filings(corpus_root: Path) -> list[Path]:
     return found
 
 
+def harvest_files(paths: list[Path], corpus_root: Path, tag: str,
+                  progress: Progress | None = None) -> tuple[list[Harvested], int]:
+    """The risk paragraphs of ``paths`` in order, and how many filings could not be read
+    (skipped and logged under ``tag``, as the corpus build skips them)."""
+    out: list[Harvested] = []
+    failed = 0
+    for done, path in enumerate(paths, start=1):
+        try:
+            out.extend(harvest_file(path, corpus_root))
+        except FilingError as exc:
+            log.info("%s: skip %s: %s", tag, path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            failed += 1
+        if progress is not None:
+            progress(done, len(paths))
+    return out, failed
+
+
 def train_documents(splits: Splits, exclude_docs: Iterable[str] = ()) -> set[str]:
     """Documents with gold training rows, minus ``exclude_docs``: the only ones a transfer set reads.
 
@@ -74,24 +91,15 @@ def unlabelled_paragraphs(
     kept: list[Harvested] = []
     seen: set[str] = set()
     left_out = {"labelled": 0, "duplicate": 0}
-    failed = 0
-    for done, path in enumerate(paths, start=1):
-        try:
-            found = harvest_file(path, corpus_root)
-        except FilingError as exc:  # a bad filing is skipped, as the corpus build does
-            log.info("transfer: skip %s: %s", path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-            failed += 1
-            found = []
-        for paragraph in found:
-            reason = ("labelled" if paragraph.text_hash in labelled
-                      else "duplicate" if paragraph.text_hash in seen else "")
-            if reason:
-                left_out[reason] += 1
-                continue
-            seen.add(paragraph.text_hash)
-            kept.append(paragraph)
-        if progress is not None:
-            progress(done, len(paths))
+    found, failed = harvest_files(paths, corpus_root, "transfer", progress)
+    for paragraph in found:
+        reason = ("labelled" if paragraph.text_hash in labelled
+                  else "duplicate" if paragraph.text_hash in seen else "")
+        if reason:
+            left_out[reason] += 1
+            continue
+        seen.add(paragraph.text_hash)
+        kept.append(paragraph)
     return kept, len(paths), failed, left_out
 
 
