@@ -85,7 +85,7 @@ class Coalescer:
 
     def _finished(self, state: ServerState, group: list[_Request], done: asyncio.Future[list[Sequence[Any]]]) -> None:
         self._in_flight -= 1
-        error = done.exception()
+        error = Cancelled("the server is shutting down") if done.cancelled() else done.exception()
         for i, request in enumerate(group):
             if request.future.done():
                 continue
