@@ -94,7 +94,7 @@ def mask_tokens(
     """BERT's masking: ``rate`` of the maskable positions become targets; of those 80 % turn
     into ``mask_id``, 10 % into a random token, 10 % stay. Returns (inputs, labels; -100 = no target)."""
     chosen = (rng.random(ids.shape) < rate) & maskable
-    if maskable.any() and not chosen.any():  # every window teaches something
+    if maskable.any() and not chosen.any():  # every batch teaches something
         rows, cols = np.nonzero(maskable)
         pick = rng.integers(len(rows))
         chosen[rows[pick], cols[pick]] = True
