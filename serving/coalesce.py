@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from risklens.serving.admission import Cancelled, Deadline
@@ -33,10 +33,6 @@ class _Request:
     items: list[dict[str, Any]]
     deadline: Deadline
     future: asyncio.Future[Sequence[Any]]
-    chars: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.chars = sum(len(item["text"]) for item in self.items)
 
 
 class Coalescer:
@@ -117,13 +113,21 @@ def _classify(loaded: LoadedModel, group: list[_Request], batch_size: int) -> li
         if all(request.deadline.expired for request in group):
             raise Cancelled(f"stopped after {done} of {total} batches: every request of the pass gave up")
 
-    progress()
-    started = time.perf_counter()
-    predictions = loaded.classifier.predict(items, batch_size, progress)
-    loaded.speed.observe(sum(request.chars for request in group), time.perf_counter() - started)
+    predictions = classify_observed(loaded, items, batch_size, progress)
     out: list[Sequence[Any]] = []
     start = 0
     for request in group:
         out.append(predictions[start : start + len(request.items)])
         start += len(request.items)
     return out
+
+
+def classify_observed(loaded: LoadedModel, items: list[dict[str, Any]], batch_size: int,
+                      progress: Callable[..., None]) -> Sequence[Any]:
+    """``predict`` of ``items`` (``progress`` is called first and after every batch; it stops the
+    work by raising) that also feeds the model's speed meter, which bounds what a request may cost."""
+    progress()
+    started = time.perf_counter()
+    predictions = loaded.classifier.predict(items, batch_size, progress)
+    loaded.speed.observe(sum(len(item["text"]) for item in items), time.perf_counter() - started)
+    return predictions

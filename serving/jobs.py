@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from risklens.filings.limits import ParseLimits
 from risklens.scoring.score import SECTIONS, ScoredFiling, document_info, score_paragraphs
 from risklens.serving.admission import Cancelled, Deadline, check_cost
+from risklens.serving.coalesce import classify_observed
 from risklens.serving.errors import ApiError, filing_error_status
 from risklens.serving.state import LoadedModel, ServerSettings, ServerState
 from risklens.serving.uploads import Upload
@@ -54,14 +55,8 @@ async def run_classify(state: ServerState, loaded: LoadedModel, items: list[dict
     (``serving.coalesce``) or, with coalescing off, as a job of their own; admitted and
     stopped as ``run_job`` does."""
     if state.coalescer is None:
-        def work(deadline: Deadline) -> Sequence[Any]:
-            deadline.check()
-            started = time.perf_counter()
-            predictions = loaded.classifier.predict(items, state.settings.batch_size, deadline.check)
-            loaded.speed.observe(sum(len(item["text"]) for item in items), time.perf_counter() - started)
-            return predictions
-
-        return await run_job(state, work)
+        return await run_job(state, lambda deadline: classify_observed(loaded, items, state.settings.batch_size,
+                                                                       deadline.check))
     deadline = Deadline(state.settings.timeout_s)
     release = state.admission.admit()
     return await _awaited(state, state.coalescer.submit(state, loaded, items, deadline), deadline, release)

@@ -64,9 +64,9 @@ def adaptation_paragraphs(
     """Risk paragraphs of the corpus's filings outside evaluation, plus the train split's own texts."""
     held_out = held_out_documents(splits, exclude_docs)
     evaluated = {text_hash(e.text) for e in splits.dev + splits.test}
-    paths = [p for p in corpus_filings(corpus_root) if p.relative_to(corpus_root).as_posix() not in held_out]
-    left_out = {"held_out_documents": len(corpus_filings(corpus_root)) - len(paths), "evaluated_text": 0,
-                "duplicate": 0}
+    every = corpus_filings(corpus_root)
+    paths = [p for p in every if p.relative_to(corpus_root).as_posix() not in held_out]
+    left_out = {"held_out_documents": len(every) - len(paths), "evaluated_text": 0, "duplicate": 0}
     kept: list[Paragraph] = []
     seen: set[str] = set()
 
