@@ -2,8 +2,9 @@
 
 Why: OpenVINO's CPU plugin fuses the encoder's graph (attention, LayerNorm, GELU) and runs it
 in bf16 on CPUs with AMX/AVX512-BF16 (``INFERENCE_PRECISION_HINT``), which torch's eager
-bf16 autocast does not. Measured on this 2-core Xeon with AMX: ~1.45x torch bf16 on the
-test split with the same labels on every paragraph (``reports/benchmark-predict.md``). The
+bf16 autocast does not. Measured on this 2-core Xeon with AMX, with the same labels on every
+test paragraph: as fast as torch bf16 on a quiet host, ~1.45x beside other work
+(``reports/benchmark-predict.md``, ``model/README.md``). The
 graph is the fp32 ONNX file of :mod:`risklens.model.runtime_onnx` (built on first use and
 cached per user); compiling it takes under a second, so nothing else is cached.
 
