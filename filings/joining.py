@@ -21,6 +21,7 @@ from risklens.filings.headings import (
     is_front_title,
     parse_enumerator,
 )
+from risklens.filings.sections import section_of_heading
 
 # A line at least this share of the usual full width was wrapped by the margin.
 FULL_SHARE = 0.8
@@ -162,7 +163,7 @@ class Joiner:
                 return 2
             return 1
         if not could_be_title(title):
-            return 0
+            return 1 if opens_section_with_full_stop(title) else 0
         if not self.is_full(line) or nxt is None:
             return 1
         if parse_enumerator(nxt.text) is not None or is_front_title(nxt.text):
@@ -172,3 +173,14 @@ class Joiner:
         if not ends_sentence(nxt.text) and not self.is_full(nxt) and could_be_title(title + nxt.text):
             return 2  # a long heading wrapped onto a second line
         return 0  # a wrapped paragraph that happens to start with a number
+
+
+def opens_section_with_full_stop(title: str) -> bool:
+    """True for a numbered title that names a risk block and ends in a full stop
+    ("（四）可能面对的风险。"): some annual reports print it so, and the block would be lost.
+
+    Only the names that open a section qualify; any other title ending in 。 is a sentence.
+    """
+    head, stop, rest = title.partition("。")
+    return bool(stop) and not rest.strip() and section_of_heading(
+        head, chapter_level=False, numbered_risk_factors=False) is not None

@@ -104,6 +104,17 @@ def test_md_and_a_risk_blocks_open_under_their_many_names(title: str) -> None:
     assert [(p.section, p.text[:6]) for p in risk] == [(ANNUAL_REPORT_RISKS, "主要原材料价")]
 
 
+def test_a_risk_block_title_printed_with_a_full_stop_still_opens_it() -> None:
+    lines = ["第四节 经营情况讨论与分析", "（四）可能面对的风险。", "1、原材料价格波动风险",
+             "主要原材料价格波动较大，可能压缩公司毛利空间。"]
+    risk = extract_paragraphs(_doc(lines), "risk")
+    assert [(p.section, p.heading.split(" / ")[-1], p.text[:6]) for p in risk] == [
+        (ANNUAL_REPORT_RISKS, "1、原材料价格波动风险", "主要原材料价")]
+    sentence = ["第四节 经营情况讨论与分析", "（四）公司不存在重大经营风险。", "主要原材料价格波动较大，可能压缩公司毛利空间。"]
+    with pytest.raises(NoRiskSection):  # any other numbered line ending in 。 stays a sentence
+        extract_paragraphs(_doc(sentence), "risk")
+
+
 @pytest.mark.parametrize("title", ["（一）经营风险", "二、信息服务业的风险因素", "（二）市场风险及对策分析", "五、风险"])
 def test_a_heading_that_only_names_a_risk_opens_no_block(title: str) -> None:
     lines = ["第四节 管理层讨论与分析", title, "主要原材料价格波动较大，可能压缩公司毛利空间。"]
