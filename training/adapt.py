@@ -30,7 +30,7 @@ import numpy as np
 from risklens.labels.annotations import text_hash
 from risklens.model.inputs import Paragraph, Window, make_windows
 from risklens.training.data import Splits
-from risklens.training.transfer import corpus_filings, harvest_files
+from risklens.training.transfer import corpus_filings, harvest_files, held_out_documents
 
 Progress = Callable[[int, int], None]
 
@@ -51,11 +51,6 @@ class AdaptationText:
     files: int
     failed: int
     left_out: dict[str, int]
-
-
-def held_out_documents(splits: Splits, exclude_docs: Iterable[str] = ()) -> set[str]:
-    """Documents evaluation reads (dev, test, ``exclude_docs``): adaptation never reads them."""
-    return {e.doc.partition("#")[0] for e in splits.dev + splits.test if e.doc} | set(exclude_docs)
 
 
 def adaptation_paragraphs(

@@ -41,6 +41,13 @@ class Example:
     kind: str = "gold"
     doc: str = ""
     targets: np.ndarray = field(default_factory=lambda: np.zeros(len(LABELS)), compare=False)
+    text_targets: np.ndarray | None = field(default=None, compare=False)
+    """Targets for the text-only input when they differ from ``targets`` (a teacher scores a paragraph
+    without its heading differently); ``None`` = the same targets in both input modes."""
+
+    def target_for(self, with_heading: bool) -> np.ndarray:
+        """What the row teaches for its heading + text input, or for its text alone."""
+        return self.targets if with_heading or self.text_targets is None else self.text_targets
 
     def paragraph(self, with_heading: bool = True) -> Paragraph:
         return Paragraph(text=self.text, heading=self.heading if with_heading else "", id=self.id)
@@ -132,17 +139,25 @@ def _from_row(row: dict[str, Any], where: str) -> Example:
     kind = str(row.get("kind") or "gold")
     if kind not in KINDS:
         raise DataError(f"{where} row {row.get('id')}: kind must be one of {KINDS}, got {kind!r}.")
+    text_targets = None
     if kind == "silver":  # silver targets may be soft (a teacher's probabilities, ``training.transfer``)
-        if not np.all((vector >= 0) & (vector <= 1)):
-            raise DataError(f"{where} row {row.get('id')}: silver 'labels' must be values in [0, 1], "
-                            f"got {vector.min()}..{vector.max()}.")
-        targets = vector.copy()
+        targets = _soft(vector, where, row, "labels")
+        if row.get("text_labels") is not None:  # the teacher's probabilities for the text alone
+            text_targets = _soft(np.asarray(row["text_labels"], dtype=np.float64), where, row, "text_labels")
     else:
         targets = (vector >= 0.5).astype(np.float64)
     return Example(
         id=str(row["id"]), text=str(row["text"]), heading=str(row.get("heading") or ""),
-        labels=labels, kind=kind, doc=str(row.get("doc") or ""), targets=targets,
+        labels=labels, kind=kind, doc=str(row.get("doc") or ""), targets=targets, text_targets=text_targets,
     )
+
+
+def _soft(vector: np.ndarray, where: str, row: dict[str, Any], column: str) -> np.ndarray:
+    """A silver row's soft targets, checked: 30 values in [0, 1]."""
+    if vector.shape != (len(LABELS),) or not np.all((vector >= 0) & (vector <= 1)):
+        raise DataError(f"{where} row {row.get('id')}: silver {column!r} must be {len(LABELS)} values in [0, 1], "
+                        f"got shape {vector.shape}, range {vector.min(initial=0)}..{vector.max(initial=0)}.")
+    return vector.copy()
 
 
 def read_jsonl(path: str | Path, *, require_labels: bool = True) -> list[Example]:

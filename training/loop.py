@@ -2,7 +2,8 @@
 
 Each epoch trains on every gold (and synthetic) training row plus a rotating sample of
 silver rows weighted below gold, in length-bucketed batches; a training paragraph loses
-its heading with probability ``heading_dropout`` so text-only input works too. Forward
+its heading with probability ``heading_dropout`` so text-only input works too (a distillation
+row then learns the teacher's text-only probabilities, ``Example.text_targets``). Forward
 and backward run under bf16 autocast when ``train_precision="bf16"`` (weights, gradients
 and loss stay fp32). After each epoch gold dev is scored with and without headings; the
 best mean macro-F1 is saved as ``model-best/``, the final epoch as ``model-last/``. The
@@ -194,10 +195,8 @@ def train_epoch(
 
 def train_step(classifier: RiskClassifier, batch: list[Example], config: TrainConfig, rng: random.Random) -> float:
     """Forward (with heading dropout, under bf16 autocast if asked) and backward of one batch."""
-    paragraphs = [
-        Paragraph(text=e.text, heading="" if rng.random() < config.heading_dropout else e.heading)
-        for e in batch
-    ]
+    kept = [rng.random() >= config.heading_dropout for _ in batch]
+    paragraphs = [Paragraph(text=e.text, heading=e.heading if keep else "") for e, keep in zip(batch, kept, strict=True)]
     windows = make_windows(
         classifier.tokenizer, paragraphs, max_length=config.max_length, stride=config.stride,
         max_heading_chars=config.max_heading_chars,
@@ -206,7 +205,8 @@ def train_step(classifier: RiskClassifier, batch: list[Example], config: TrainCo
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.train_precision == "bf16"):
         logits = classifier.model(**inputs).logits
     pooled = pool_tensor(logits.float(), [w.paragraph for w in windows], config.window_pooling)
-    targets = torch.tensor(targets_of(batch), dtype=torch.float32)
+    targets = torch.tensor(np.vstack([e.target_for(keep) for e, keep in zip(batch, kept, strict=True)]),
+                           dtype=torch.float32)
     weights = torch.tensor([row_weight(e, config) for e in batch], dtype=torch.float32)
     cell = torch.nn.functional.binary_cross_entropy_with_logits(pooled, targets, reduction="none")
     loss = (cell.mean(dim=1) * weights).sum() / weights.sum().clamp(min=1e-6)

@@ -22,14 +22,18 @@ DESCRIPTION = """\
 Distillation (a smaller, faster student) and self-training both learn from the corpus's
 unlabelled risk paragraphs with a teacher model's probabilities as targets.
 
-  risklens distill transfer --data runs/data/dataset --corpus ../shared --out runs/transfer
+  risklens distill transfer --data runs/data/dataset --corpus ../shared --out runs/transfer \\
+      --scope corpus --spans 2
   risklens distill student --layers 6 --out runs/student-base
   risklens train --data runs/transfer --base-model runs/student-base --out runs/student \\
       --silver-weight 1 --silver-per-epoch -1 --train-precision bf16
 
-`transfer` copies the dataset and adds to its train split every risk paragraph of the corpus
-that is not labelled, not in a dev or test document and not in a near-miss eval document,
-as a silver row whose labels are the teacher's calibrated probabilities (heading + text).
+`transfer` copies the dataset and adds to its train split the risk paragraphs nobody
+labelled as silver rows whose labels are the teacher's calibrated probabilities, with the
+heading and (column text_labels) without it. `--scope train` (self-training) reads only the
+train documents; `--scope corpus` (distillation) every filing outside dev, test and the
+near-miss eval part. `--spans N` adds up to N runs of whole sentences cut from every such
+paragraph and every gold train paragraph, scored the same way.
 `student` writes a model folder that keeps the teacher's embeddings, head and N of its
 layers, spread evenly and ending at the top one; `train --base-model` warm-starts from it.
 The teacher is the model the one rule picks (`--teacher` overrides).
@@ -50,6 +54,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                           help="also add the near-miss set's train part as gold train rows (issue #22's hard negatives)")
     transfer.add_argument("--no-teacher", action="store_true",
                           help="add no soft-labelled rows (with --hard-examples: only the hard examples)")
+    transfer.add_argument("--scope", choices=("train", "corpus"), default="train",
+                          help="filings to read: the train documents (self-training, default) or every "
+                               "filing outside evaluation (distillation)")
+    transfer.add_argument("--spans", type=int, default=0,
+                          help="sentence spans per paragraph to add as more transfer rows (default 0)")
     transfer.add_argument("--batch-size", type=int, default=32)
     student = sub.add_parser("student", help="cut a smaller student from the teacher",
                              description="cut a smaller student from the teacher")
@@ -93,11 +102,13 @@ def _transfer(args: argparse.Namespace) -> int:
         teacher_name = f"{teacher.meta.name} {teacher.meta.version}"
         with ProgressBar("teacher", "para") as bar:
             found = transfer_examples(teacher, args.corpus, splits, exclude_docs=eval_docs(args.near_miss),
-                                      batch_size=args.batch_size, progress=bar)
+                                      batch_size=args.batch_size, progress=bar, scope=args.scope,
+                                      spans=args.spans)
     labelled = {text_hash(e.text) for e in splits.train + splits.dev + splits.test}
     hard = _hard_examples(args, labelled) if args.hard_examples else []
     counts = with_transfer(args.data, found.examples + hard, args.out)
-    summary = {"transfer_paragraphs": len(found.examples), "hard_examples": len(hard), "files": found.files,
+    summary = {"transfer_rows": len(found.examples), "scope": args.scope, "spans": args.spans,
+               "hard_examples": len(hard), "files": found.files,
                "unreadable_files": found.failed, "left_out": found.left_out, "rows": counts, "teacher": teacher_name}
     (args.out / "transfer.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     print(json.dumps(summary, ensure_ascii=False))

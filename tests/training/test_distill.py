@@ -55,7 +55,7 @@ def test_silver_targets_outside_zero_one_are_refused(tmp_path: Path) -> None:
     path = _save({"train": [_row(0, "silver", bad)], "dev": [_row(1, "gold", [0.0] * len(LABELS))],
                   "test": [_row(2, "gold", [0.0] * len(LABELS))]},
                  tmp_path / "d")
-    with pytest.raises(DataError, match=r"silver 'labels' must be values in \[0, 1\]"):
+    with pytest.raises(DataError, match=r"silver 'labels' must be 30 values in \[0, 1\]"):
         load_dataset_dir(path)
 
 
@@ -146,3 +146,55 @@ def test_distill_student_command_writes_a_loadable_model(tmp_path: Path, capsys:
     assert RiskClassifier.from_pretrained(tmp_path / "s").model.config.num_hidden_layers == 1
     assert main(["distill", "student", "--teacher", str(teacher), "--layers", "3", "--out", str(tmp_path / "t")]) == 2
     assert "between 1 and 2" in capsys.readouterr().err
+
+
+def test_sentence_spans_are_shorter_runs_of_whole_sentences() -> None:
+    import random
+
+    from risklens.training.transfer import sentence_spans
+
+    text = "公司客户集中度较高。前五大客户收入占比超过六成；若主要客户需求下降，公司业绩将受到影响。公司将拓展新客户。"
+    sentences = ["公司客户集中度较高。", "前五大客户收入占比超过六成；", "若主要客户需求下降，公司业绩将受到影响。", "公司将拓展新客户。"]
+    spans = sentence_spans(text, 3, random.Random(1), min_chars=8)
+    assert len(spans) == 3 and len(set(spans)) == 3
+    for span in spans:
+        assert span != text and span in text
+        assert any(span.startswith(s) for s in sentences) and any(span.endswith(s) for s in sentences)
+    assert spans == sentence_spans(text, 3, random.Random(1), min_chars=8)  # seeded: a rebuild is the same
+    assert sentence_spans("只有一句话而已，没有第二句。", 2, random.Random(1), min_chars=1) == []
+    assert all(len(s) >= 25 for s in sentence_spans(text, 10, random.Random(1), min_chars=25))
+    assert sentence_spans(text, 0, random.Random(1)) == []
+
+
+def test_corpus_scope_reads_every_filing_outside_evaluation(tiny_corpus: Path) -> None:
+    splits = Splits(train=[_example("corpus/ipo/train_doc.txt", "不在语料中的段落", [])],
+                    dev=[_example("corpus/annual/dev_doc.txt", "别的段落", [])], test=[])
+    found, files, _, _ = unlabelled_paragraphs(tiny_corpus, splits, scope="corpus")
+    assert files == 2 and {p.doc for p in found} == {"corpus/ipo/train_doc.txt", "corpus/annual/unlabelled.txt"}
+    found, files, _, _ = unlabelled_paragraphs(tiny_corpus, splits, scope="corpus",
+                                               exclude_docs={"corpus/annual/unlabelled.txt"})
+    assert files == 1 and {p.doc for p in found} == {"corpus/ipo/train_doc.txt"}
+    with pytest.raises(ValueError, match="scope must be one of"):
+        unlabelled_paragraphs(tiny_corpus, splits, scope="everything")
+
+
+def test_transfer_spans_carry_both_input_modes_targets_through_a_saved_dataset(
+    tiny_corpus: Path, tmp_path: Path, tiny_dataset: Path
+) -> None:
+    teacher = RiskClassifier.from_pretrained(make_tiny_classifier(tmp_path / "teacher", max_length=64))
+    gold = _example("corpus/ipo/train_doc.txt", "公司被列入实体清单。关键设备采购受限。研发进度可能放缓。", ["entity_list_sanctions"])
+    splits = Splits(train=[gold], dev=[], test=[])
+    found = transfer_examples(teacher, tiny_corpus, splits, scope="corpus", spans=2)
+    spans = [e for e in found.examples if e.id.startswith("span:")]
+    assert [e.text for e in spans if e.id.startswith(f"span:{gold.id}:")] == [
+        "公司被列入实体清单。关键设备采购受限。", "关键设备采购受限。研发进度可能放缓。"]
+    assert text_hash(gold.text) not in {text_hash(e.text) for e in found.examples}
+    inputs = [e.paragraph() for e in found.examples]
+    np.testing.assert_allclose(np.vstack([e.targets for e in found.examples]), teacher.predict_proba(inputs))
+    np.testing.assert_allclose(np.vstack([e.text_targets for e in found.examples]),  # type: ignore[misc]
+                               teacher.predict_proba(inputs, use_headings=False))
+    with_transfer(tiny_dataset, found.examples, tmp_path / "extended")
+    extended = {e.id: e for e in load_dataset_dir(tmp_path / "extended").train}
+    for example in found.examples:
+        np.testing.assert_allclose(extended[example.id].text_targets, example.text_targets, atol=1e-6)  # type: ignore[arg-type]
+    assert all(e.text_targets is None for e in extended.values() if not e.id.startswith(("span:", "transfer:")))

@@ -116,3 +116,24 @@ def test_tfidf_baseline_is_tuned_on_dev(tiny_dataset: Path) -> None:
     assert model.class_thresholds_.shape == (len(LABELS),)
     untuned, _ = fit_tfidf_baseline(splits.train, None, max_features=500)
     assert not hasattr(untuned, "class_thresholds_")
+
+
+def test_a_row_without_its_heading_learns_its_text_only_targets(tiny_base: Path, tiny_dataset: Path) -> None:
+    from dataclasses import replace
+
+    row = next(e for e in load_dataset_dir(tiny_dataset).train if e.kind == "gold")
+    ones, zeros = np.ones(len(LABELS)), np.zeros(len(LABELS))
+    assert row.target_for(False) is row.targets  # no text-only targets: the same in both modes
+
+    def loss(example: object, dropout: float) -> float:
+        config = TrainConfig(data=str(tiny_dataset), base_model=str(tiny_base), out="o", heading_dropout=dropout,
+                             max_length=48, stride=8, train_precision="fp32")
+        torch.manual_seed(0)
+        classifier = build_classifier(config)
+        classifier.model.eval()  # no dropout: the same logits in every call
+        return train_step(classifier, [example], config, random.Random(0))  # type: ignore[list-item]
+
+    split = replace(row, kind="silver", targets=ones, text_targets=zeros)
+    assert loss(split, 1.0) == pytest.approx(loss(replace(row, targets=zeros), 1.0))
+    assert loss(split, 0.0) == pytest.approx(loss(replace(row, targets=ones), 0.0))
+    assert loss(split, 1.0) != pytest.approx(loss(split, 0.0))
