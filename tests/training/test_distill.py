@@ -198,3 +198,20 @@ def test_transfer_spans_carry_both_input_modes_targets_through_a_saved_dataset(
     for example in found.examples:
         np.testing.assert_allclose(extended[example.id].text_targets, example.text_targets, atol=1e-6)  # type: ignore[arg-type]
     assert all(e.text_targets is None for e in extended.values() if not e.id.startswith(("span:", "transfer:")))
+
+
+def test_distill_transfer_command_with_corpus_scope_and_spans(
+    tiny_corpus: Path, tiny_dataset: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    teacher = make_tiny_classifier(tmp_path / "teacher", max_length=64)
+    out = tmp_path / "transfer"
+    args = ["distill", "transfer", "--data", str(tiny_dataset), "--corpus", str(tiny_corpus), "--out", str(out),
+            "--teacher", str(teacher), "--near-miss", str(tmp_path / "none.jsonl"), "--scope", "corpus", "--spans", "1"]
+    assert main(args) == 0
+    summary = json.loads((out / "transfer.json").read_text(encoding="utf-8"))
+    assert summary["scope"] == "corpus" and summary["spans"] == 1 and summary["files"] == 3
+    added = [e for e in load_dataset_dir(out).train if e.kind == "silver" and e.id.startswith(("transfer:", "span:"))]
+    assert added and len(added) == summary["transfer_rows"]  # (the tiny filings' paragraphs are single sentences)
+    assert all(e.text_targets is not None for e in added)
+    assert main(args) == 2  # the output folder exists now
+    assert "exists" in capsys.readouterr().err
