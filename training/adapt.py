@@ -30,7 +30,7 @@ import numpy as np
 from risklens.labels.annotations import text_hash
 from risklens.model.inputs import Paragraph, Window, make_windows
 from risklens.training.data import Splits
-from risklens.training.transfer import corpus_filings, harvest_files, held_out_documents
+from risklens.training.transfer import filings_outside_evaluation, harvest_files
 
 Progress = Callable[[int, int], None]
 
@@ -57,11 +57,9 @@ def adaptation_paragraphs(
     corpus_root: Path, splits: Splits, exclude_docs: Iterable[str] = (), progress: Progress | None = None,
 ) -> AdaptationText:
     """Risk paragraphs of the corpus's filings outside evaluation, plus the train split's own texts."""
-    held_out = held_out_documents(splits, exclude_docs)
+    paths, held_out = filings_outside_evaluation(corpus_root, splits, exclude_docs)
     evaluated = {text_hash(e.text) for e in splits.dev + splits.test}
-    every = corpus_filings(corpus_root)
-    paths = [p for p in every if p.relative_to(corpus_root).as_posix() not in held_out]
-    left_out = {"held_out_documents": len(every) - len(paths), "evaluated_text": 0, "duplicate": 0}
+    left_out = {"held_out_documents": held_out, "evaluated_text": 0, "duplicate": 0}
     kept: list[Paragraph] = []
     seen: set[str] = set()
 

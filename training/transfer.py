@@ -98,17 +98,24 @@ def train_documents(splits: Splits, exclude_docs: Iterable[str] = ()) -> set[str
     return {e.doc for e in splits.train if e.kind == "gold" and e.doc and "#" not in e.doc} - held_out
 
 
+def filings_outside_evaluation(corpus_root: Path, splits: Splits,
+                               exclude_docs: Iterable[str] = ()) -> tuple[list[Path], int]:
+    """Every corpus filing no evaluation reads, and how many filings were held out for it."""
+    held_out = held_out_documents(splits, exclude_docs)
+    every = corpus_filings(corpus_root)
+    paths = [p for p in every if p.relative_to(corpus_root).as_posix() not in held_out]
+    return paths, len(every) - len(paths)
+
+
 def source_filings(corpus_root: Path, splits: Splits, exclude_docs: Iterable[str] = (),
                    scope: str = "train") -> list[Path]:
     """The filings a transfer set of ``scope`` reads (see the module docstring)."""
     if scope not in SCOPES:
         raise ValueError(f"transfer scope must be one of {SCOPES}, got {scope!r}.")
-    every = corpus_filings(corpus_root)
-    if scope == "train":
-        allowed = train_documents(splits, exclude_docs)
-        return [p for p in every if p.relative_to(corpus_root).as_posix() in allowed]
-    held_out = held_out_documents(splits, exclude_docs)
-    return [p for p in every if p.relative_to(corpus_root).as_posix() not in held_out]
+    if scope == "corpus":
+        return filings_outside_evaluation(corpus_root, splits, exclude_docs)[0]
+    allowed = train_documents(splits, exclude_docs)
+    return [p for p in corpus_filings(corpus_root) if p.relative_to(corpus_root).as_posix() in allowed]
 
 
 def unlabelled_paragraphs(
