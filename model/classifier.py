@@ -30,6 +30,10 @@ from risklens.model.meta import PRECISIONS, ModelMeta, Precision
 from risklens.model.pooling import collate, pool_numpy
 from risklens.model.runtimes import check_runtime
 
+# Inference pads every batch to a multiple of this many tokens, so the encoder sees at most
+# max_length / 16 widths and torch's per-shape kernel cache stays bounded (model.pooling.collate).
+PAD_TO_MULTIPLE_OF = 16
+
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` in encoder windows after every batch."""
 
@@ -295,7 +299,9 @@ class RiskClassifier:
         logits = np.zeros((len(windows), len(self.labels)), dtype=np.float64)
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
-            logits[chunk] = forward(collate([windows[i] for i in chunk], self._pad_id, token_types=self._token_types))
+            batch = collate([windows[i] for i in chunk], self._pad_id, token_types=self._token_types,
+                            pad_to_multiple_of=PAD_TO_MULTIPLE_OF)
+            logits[chunk] = forward(batch)
             if progress is not None:
                 progress(min(start + batch_size, len(order)), len(order))
         return logits
