@@ -68,7 +68,7 @@ def _gold(ref: dict[str, Any], labels: list[str], annotator: str, key: str) -> A
 
 
 def annotator_of(batch: int) -> str:
-    """Round 1 (batches 00-12): four annotators, three batches each; rounds 2 (20+), 3 (30+) and 4 (40+): one per batch."""
+    """Round 1 (batches 00-12): four annotators, three batches each; rounds 2 (20+), 3 (30+), 4 (40+) and 5 (50+): one per batch."""
     if batch < 20:
         return f"ann-{batch // 3 + 1}"
     return f"ann-r{batch // 10}-{batch}"

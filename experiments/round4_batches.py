@@ -10,6 +10,13 @@
   measurement on unseen filings.
 
     python experiments/round4_batches.py --data runs/data/dataset --corpus ../shared --out /tmp/round4
+
+Round 5 (session of 2026-12-06) used the same cut over ``--scope corpus``: the unlabelled risk
+paragraphs of every filing no evaluation reads (mostly annual reports and MD&A chapters,
+the genre the near-miss eval's non-risk statements come from and no gold record did):
+
+    python experiments/round4_batches.py --data runs/data/dataset --scope corpus --round 5 \
+        --batches 4 --no-pool --out /tmp/round5
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from risklens.labels.annotations import read_annotations
 from risklens.labels.harvest import harvest_file
 from risklens.labels.nearmiss import read_near_miss
 from risklens.training.data import load_dataset_dir
-from risklens.training.transfer import corpus_filings, unlabelled_paragraphs
+from risklens.training.transfer import SCOPES, corpus_filings, unlabelled_paragraphs
 
 
 def main() -> int:
@@ -35,22 +42,28 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=Path("../shared"))
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--batches", type=int, default=5)
+    parser.add_argument("--scope", choices=SCOPES, default="train", help="as `risklens distill transfer --scope`")
+    parser.add_argument("--round", type=int, default=4, help="keys r<round>k0000…, batches batch_<round>0…")
+    parser.add_argument("--no-pool", action="store_true", help="skip the near-miss pool")
     args = parser.parse_args()
     splits = load_dataset_dir(args.data)
     eval_docs = {r.doc for r in read_near_miss(args.labels / "near_miss/near_miss.jsonl") if r.extra["part"] == "eval"}
-    paragraphs, _, _, _ = unlabelled_paragraphs(args.corpus, splits, eval_docs)
+    paragraphs, _, _, _ = unlabelled_paragraphs(args.corpus, splits, eval_docs, scope=args.scope)
     random.Random(20261205).shuffle(paragraphs)
     args.out.mkdir(parents=True, exist_ok=True)
     with (args.out / "refs.jsonl").open("w", encoding="utf-8") as refs:
         for i, p in enumerate(paragraphs):
-            refs.write(json.dumps({"key": f"r4k{i:04d}", **p.ref(), "split": "train"}, ensure_ascii=False) + "\n")
+            refs.write(json.dumps({"key": f"r{args.round}k{i:04d}", **p.ref(), "split": "train"}, ensure_ascii=False) + "\n")
     size = -(-len(paragraphs) // args.batches)
     for b in range(args.batches):
-        with (args.out / f"batch_{40 + b:02d}.jsonl").open("w", encoding="utf-8") as handle:
+        with (args.out / f"batch_{10 * args.round + b:02d}.jsonl").open("w", encoding="utf-8") as handle:
             for i in range(b * size, min(len(paragraphs), (b + 1) * size)):
                 p = paragraphs[i]
-                handle.write(json.dumps({"key": f"r4k{i:04d}", "heading": p.heading, "text": p.text},
+                handle.write(json.dumps({"key": f"r{args.round}k{i:04d}", "heading": p.heading, "text": p.text},
                                         ensure_ascii=False) + "\n")
+    if args.no_pool:
+        print(f"round {args.round}: {len(paragraphs)} paragraphs in {args.batches} batches")
+        return 0
     gold_docs = {r.doc.partition("#")[0] for r in read_annotations(args.labels / "gold.jsonl")}
     pool = 0
     with (args.out / "nm_pool.jsonl").open("w", encoding="utf-8") as handle:
