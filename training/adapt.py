@@ -49,7 +49,7 @@ class AdaptationText:
 
     paragraphs: list[Paragraph]
     files: int
-    failed: int
+    skipped: dict[str, int]  # filings not used, by reason (``transfer.harvest_files``)
     left_out: dict[str, int]
 
 
@@ -74,10 +74,10 @@ def adaptation_paragraphs(
 
     for example in splits.train:
         add(example.text, example.heading)
-    found, failed = harvest_files(paths, corpus_root, "adapt", progress)
+    found, skipped = harvest_files(paths, corpus_root, "adapt", progress)
     for paragraph in found:
         add(paragraph.text, paragraph.heading)
-    return AdaptationText(kept, len(paths), failed, left_out)
+    return AdaptationText(kept, len(paths), skipped, left_out)
 
 
 def mask_tokens(

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from risklens.filings.errors import FilingError
+from risklens.filings.errors import FilingError, NoRiskSection
 from risklens.labels.annotations import text_hash
 from risklens.labels.harvest import Harvested, harvest_file
 from risklens.model.classifier import RiskClassifier
@@ -58,7 +58,7 @@ class TransferSet:
 
     examples: list[Example]
     files: int
-    failed: int
+    skipped: dict[str, int]  # filings not used, by reason (see ``harvest_files``)
     left_out: dict[str, int]
 
 
@@ -71,20 +71,22 @@ def corpus_filings(corpus_root: Path) -> list[Path]:
 
 
 def harvest_files(paths: list[Path], corpus_root: Path, tag: str,
-                  progress: Progress | None = None) -> tuple[list[Harvested], int]:
-    """The risk paragraphs of ``paths`` in order, and how many filings could not be read
-    (skipped and logged under ``tag``, as the corpus build skips them)."""
+                  progress: Progress | None = None) -> tuple[list[Harvested], dict[str, int]]:
+    """The risk paragraphs of ``paths`` in order, and how many filings gave none, by reason:
+    ``no_risk_section`` (read, but nothing is a risk block: most Word MD&A chapters without one)
+    and ``unreadable`` (any other ingestion error). Both are logged under ``tag`` and skipped,
+    as the corpus build skips them."""
     out: list[Harvested] = []
-    failed = 0
+    skipped = {"unreadable": 0, "no_risk_section": 0}
     for done, path in enumerate(paths, start=1):
         try:
             out.extend(harvest_file(path, corpus_root))
         except FilingError as exc:
             log.info("%s: skip %s: %s", tag, path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-            failed += 1
+            skipped["no_risk_section" if isinstance(exc, NoRiskSection) else "unreadable"] += 1
         if progress is not None:
             progress(done, len(paths))
-    return out, failed
+    return out, skipped
 
 
 def held_out_documents(splits: Splits, exclude_docs: Iterable[str] = ()) -> set[str]:
@@ -121,14 +123,15 @@ def source_filings(corpus_root: Path, splits: Splits, exclude_docs: Iterable[str
 def unlabelled_paragraphs(
     corpus_root: Path, splits: Splits, exclude_docs: Iterable[str] = (), progress: Progress | None = None,
     scope: str = "train",
-) -> tuple[list[Harvested], int, int, dict[str, int]]:
-    """Unlabelled risk paragraphs of the ``scope``'s filings: (paragraphs, files read, failed, left out by reason)."""
+) -> tuple[list[Harvested], int, dict[str, int], dict[str, int]]:
+    """Unlabelled risk paragraphs of the ``scope``'s filings: (paragraphs, files read, files skipped by
+    reason, paragraphs left out by reason)."""
     paths = source_filings(corpus_root, splits, exclude_docs, scope)
     labelled = {text_hash(e.text) for e in splits.train + splits.dev + splits.test}
     kept: list[Harvested] = []
     seen: set[str] = set()
     left_out = {"labelled": 0, "duplicate": 0}
-    found, failed = harvest_files(paths, corpus_root, "transfer", progress)
+    found, skipped = harvest_files(paths, corpus_root, "transfer", progress)
     for paragraph in found:
         reason = ("labelled" if paragraph.text_hash in labelled
                   else "duplicate" if paragraph.text_hash in seen else "")
@@ -137,7 +140,7 @@ def unlabelled_paragraphs(
             continue
         seen.add(paragraph.text_hash)
         kept.append(paragraph)
-    return kept, len(paths), failed, left_out
+    return kept, len(paths), skipped, left_out
 
 
 def sentence_spans(text: str, count: int, rng: random.Random, min_chars: int = MIN_SPAN_CHARS) -> list[str]:
@@ -174,8 +177,8 @@ def transfer_examples(
 ) -> TransferSet:
     """The unlabelled risk paragraphs of the ``scope``'s filings (and, with ``spans``, sentence
     spans of them and of the gold train paragraphs) with ``teacher``'s probabilities as targets."""
-    paragraphs, files, failed, left_out = unlabelled_paragraphs(corpus_root, splits, exclude_docs, scope=scope)
-    log.info("transfer: %d paragraphs from %d files (%d unreadable); left out %s", len(paragraphs), files, failed,
+    paragraphs, files, skipped, left_out = unlabelled_paragraphs(corpus_root, splits, exclude_docs, scope=scope)
+    log.info("transfer: %d paragraphs from %d files (skipped %s); left out %s", len(paragraphs), files, skipped,
              left_out)
     rows = [(f"transfer:{p.doc}#{p.start}", p.doc, p.text, p.heading) for p in paragraphs]
     if spans:
@@ -196,7 +199,7 @@ def transfer_examples(
                 targets=np.asarray(row, dtype=np.float64), text_targets=np.asarray(alone, dtype=np.float64))
         for (row_id, doc, text, heading), row, alone in zip(rows, with_heading, text_only, strict=True)
     ]
-    return TransferSet(examples, files, failed, left_out)
+    return TransferSet(examples, files, skipped, left_out)
 
 
 def with_transfer(dataset_dir: Path, examples: list[Example], out_dir: Path) -> dict[str, Any]:

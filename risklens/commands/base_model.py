@@ -137,7 +137,8 @@ def _adapt(args: argparse.Namespace) -> int:
     splits = load_dataset_dir(args.data)
     with ProgressBar("reading filings", "file") as bar:
         text = adaptation_paragraphs(args.corpus, splits, eval_docs(args.near_miss, "base-model adapt"), bar)
-    print(f"adapt: {len(text.paragraphs)} paragraphs from {text.files} filings ({text.failed} unreadable); "
+    print(f"adapt: {len(text.paragraphs)} paragraphs from {text.files} filings ({text.skipped['unreadable']} unreadable, "
+          f"{text.skipped['no_risk_section']} without a risk section); "
           f"left out {text.left_out}", file=sys.stderr, flush=True)
 
     def on_step(step: int, planned: int, loss: float) -> None:
@@ -149,7 +150,8 @@ def _adapt(args: argparse.Namespace) -> int:
     except AdaptError as exc:
         print(f"risklens base-model adapt: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps({**report.to_dict(), "files": text.files, "unreadable": text.failed,
+    print(json.dumps({**report.to_dict(), "files": text.files, "unreadable": text.skipped["unreadable"],
+                      "without_risk_section": text.skipped["no_risk_section"],
                       "left_out": text.left_out, "out": str(args.out)}, ensure_ascii=False))
     return 0
 

@@ -96,7 +96,7 @@ def _transfer(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     splits = load_dataset_dir(args.data)
-    found, teacher_name = TransferSet([], 0, 0, {}), ""
+    found, teacher_name = TransferSet([], 0, {"unreadable": 0, "no_risk_section": 0}, {}), ""
     if not args.no_teacher:
         teacher = load_chosen_model("distill", args.teacher)
         teacher_name = f"{teacher.meta.name} {teacher.meta.version}"
@@ -109,7 +109,8 @@ def _transfer(args: argparse.Namespace) -> int:
     counts = with_transfer(args.data, found.examples + hard, args.out)
     summary = {"transfer_rows": len(found.examples), "scope": args.scope, "spans": args.spans,
                "hard_examples": len(hard), "files": found.files,
-               "unreadable_files": found.failed, "left_out": found.left_out, "rows": counts, "teacher": teacher_name}
+               "unreadable_files": found.skipped["unreadable"],
+               "files_without_risk_section": found.skipped["no_risk_section"], "left_out": found.left_out, "rows": counts, "teacher": teacher_name}
     (args.out / "transfer.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     print(json.dumps(summary, ensure_ascii=False))
     return 0

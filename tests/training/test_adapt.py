@@ -59,7 +59,7 @@ def test_adaptation_reads_every_filing_but_the_evaluated_ones(tiny_corpus: Path)
     splits = Splits(train=[_example(TRAIN_DOC, "训练集里的一段自写文字。")], dev=[_example(DEV_DOC, dev_text)], test=[])
     found = adaptation_paragraphs(tiny_corpus, splits)
     texts = {text_hash(p.text) for p in found.paragraphs}
-    assert found.files == 2 and found.failed == 0  # train and unlabelled filings; the dev one stays out
+    assert found.files == 2 and found.skipped == {"unreadable": 0, "no_risk_section": 0}  # train and unlabelled filings; the dev one stays out
     assert found.left_out["held_out_documents"] == 1
     assert text_hash("训练集里的一段自写文字。") in texts
     assert text_hash(dev_text) not in texts  # nor its text when another filing repeats it

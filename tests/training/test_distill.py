@@ -110,8 +110,8 @@ def test_transfer_reads_only_train_documents_and_skips_labelled_text(tiny_corpus
     labelled = train_paragraphs[0]
     splits = Splits(train=[_example("corpus/ipo/train_doc.txt", labelled.text, ["entity_list_sanctions"])],
                     dev=[_example("corpus/annual/dev_doc.txt", "别的段落", [])], test=[])
-    found, files, failed, left_out = unlabelled_paragraphs(tiny_corpus, splits)
-    assert (files, failed) == (1, 0)  # neither the dev document nor the unlabelled filing is read
+    found, files, skipped, left_out = unlabelled_paragraphs(tiny_corpus, splits)
+    assert (files, skipped) == (1, {"unreadable": 0, "no_risk_section": 0})  # neither the dev document nor the unlabelled filing is read
     assert left_out["labelled"] == 1
     assert {p.doc for p in found} == {"corpus/ipo/train_doc.txt"}
     assert text_hash(labelled.text) not in {p.text_hash for p in found}
@@ -215,3 +215,15 @@ def test_distill_transfer_command_with_corpus_scope_and_spans(
     assert all(e.text_targets is not None for e in added)
     assert main(args) == 2  # the output folder exists now
     assert "exists" in capsys.readouterr().err
+
+
+def test_filings_without_a_risk_section_are_not_counted_as_unreadable(tiny_corpus: Path) -> None:
+    from risklens.training.transfer import harvest_files
+
+    (tiny_corpus / "corpus/annual/no_risks.txt").write_text("第一节 释义\n本报告中，公司指本公司。\n" * 3, encoding="utf-8")
+    (tiny_corpus / "corpus/annual/empty.txt").write_text("", encoding="utf-8")
+    paths = [tiny_corpus / "corpus/ipo/train_doc.txt", tiny_corpus / "corpus/annual/no_risks.txt",
+             tiny_corpus / "corpus/annual/empty.txt"]
+    found, skipped = harvest_files(paths, tiny_corpus, "test")
+    assert skipped == {"unreadable": 1, "no_risk_section": 1}
+    assert found and {p.doc for p in found} == {"corpus/ipo/train_doc.txt"}
