@@ -24,7 +24,7 @@ def collate(
 
     Inference rounds the width up (``RiskClassifier.window_logits``) because CPU torch caches
     oneDNN kernels per input shape: with every width from 1 to 256 possible, a long-running
-    server kept adding to that cache (RSS grew from 0.4 to 0.9 GB over a few thousand
+    server kept adding to that cache (RSS grew from 0.4 to 0.9 GB over about two thousand
     paragraphs); rounding to 16 bounds the number of shapes it ever sees.
     """
     if pad_to_multiple_of < 1:
