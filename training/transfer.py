@@ -48,6 +48,8 @@ FILING_SUFFIXES = (".pdf", ".txt", ".md", ".docx")
 SKIP_FOLDERS = ("rare", "passages")
 """Corpus folders that are paragraph collections, not filings (the gold set samples them)."""
 SCOPES = ("train", "corpus")
+SKIP_REASONS = ("unreadable", "no_risk_section")
+"""Why ``harvest_files`` skips a filing: the keys of its count (``TransferSet.skipped``)."""
 SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
 MIN_SPAN_CHARS = 16
 
@@ -77,7 +79,7 @@ def harvest_files(paths: list[Path], corpus_root: Path, tag: str,
     and ``unreadable`` (any other ingestion error). Both are logged under ``tag`` and skipped,
     as the corpus build skips them."""
     out: list[Harvested] = []
-    skipped = {"unreadable": 0, "no_risk_section": 0}
+    skipped = dict.fromkeys(SKIP_REASONS, 0)
     for done, path in enumerate(paths, start=1):
         try:
             out.extend(harvest_file(path, corpus_root))

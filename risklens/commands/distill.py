@@ -89,14 +89,19 @@ def _transfer(args: argparse.Namespace) -> int:
     from risklens.commands.model_choice import load_chosen_model
     from risklens.commands.progress import ProgressBar
     from risklens.training.data import load_dataset_dir
-    from risklens.training.transfer import TransferSet, transfer_examples, with_transfer
+    from risklens.training.transfer import (
+        SKIP_REASONS,
+        TransferSet,
+        transfer_examples,
+        with_transfer,
+    )
 
     if args.out.exists():
         print(f"risklens distill transfer: {args.out} exists; pass a new folder for the extended dataset",
               file=sys.stderr)
         return 2
     splits = load_dataset_dir(args.data)
-    found, teacher_name = TransferSet([], 0, {"unreadable": 0, "no_risk_section": 0}, {}), ""
+    found, teacher_name = TransferSet([], 0, dict.fromkeys(SKIP_REASONS, 0), {}), ""
     if not args.no_teacher:
         teacher = load_chosen_model("distill", args.teacher)
         teacher_name = f"{teacher.meta.name} {teacher.meta.version}"
@@ -110,7 +115,8 @@ def _transfer(args: argparse.Namespace) -> int:
     summary = {"transfer_rows": len(found.examples), "scope": args.scope, "spans": args.spans,
                "hard_examples": len(hard), "files": found.files,
                "unreadable_files": found.skipped["unreadable"],
-               "files_without_risk_section": found.skipped["no_risk_section"], "left_out": found.left_out, "rows": counts, "teacher": teacher_name}
+               "files_without_risk_section": found.skipped["no_risk_section"],
+               "left_out": found.left_out, "rows": counts, "teacher": teacher_name}
     (args.out / "transfer.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     print(json.dumps(summary, ensure_ascii=False))
     return 0
