@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "compare": "compare",
     "serve": "serve",
     "retrain": "retrain",
+    "recalibrate": "recalibrate",
     "models": "models",
     "corpus": "corpus",
 }

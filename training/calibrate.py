@@ -67,12 +67,34 @@ class Calibration:
     dev_scores: dict[str, float] = field(default_factory=dict)  # encoder vs cross-fitted fusion
 
 
-def fold_ids(n: int, folds: int, seed: int) -> np.ndarray:
-    """Assign ``n`` items to ``folds`` folds at random but reproducibly."""
+def fold_ids(n: int, folds: int, seed: int, groups: Sequence[str] | None = None) -> np.ndarray:
+    """Assign ``n`` items to ``folds`` folds at random but reproducibly.
+
+    With ``groups`` (one name per item), every item of a group lands in the same fold: the
+    groups, shuffled by ``seed``, are dealt largest first to the fold holding fewest items, so
+    folds stay about equal in size. A model deployed on new filings must be judged on filings
+    it was not fitted on; folds that split a filing let the stack learn that filing's habits.
+    """
     rng = np.random.default_rng(seed)
-    ids = np.arange(n) % folds
-    rng.shuffle(ids)
-    return ids
+    if groups is None:
+        ids = np.arange(n) % folds
+        rng.shuffle(ids)
+        return ids
+    if len(groups) != n:
+        raise ValueError(f"fold_ids: {n} items but {len(groups)} group names; give one per item.")
+    names = sorted(set(groups))
+    order = [names[i] for i in rng.permutation(len(names))]
+    size = {name: 0 for name in names}
+    for name in groups:
+        size[name] += 1
+    order.sort(key=lambda name: -size[name])  # stable: equal sizes keep the shuffled order
+    load = [0] * folds
+    fold_of: dict[str, int] = {}
+    for name in order:
+        fold = load.index(min(load))
+        fold_of[name] = fold
+        load[fold] += size[name]
+    return np.array([fold_of[name] for name in groups], dtype=np.int64)
 
 
 def calibrate(
@@ -88,6 +110,7 @@ def calibrate(
     folds: int = 5,
     seed: int = 13,
     min_gain: float = 0.005,
+    groups: Sequence[str] | None = None,
 ) -> Calibration:
     """Temperature, encoder thresholds and (optionally) the fusion stack, all on dev.
 
@@ -97,6 +120,9 @@ def calibrate(
     stack fitted on the other folds, so thresholds do not reward the stack's own overfit.
     The fused pipeline is kept only when those cross-fitted scores beat the encoder alone
     on dev by ``min_gain`` (mean of micro- and macro-F1); otherwise ``fusion`` is None.
+    ``groups`` names each dev paragraph's filing: folds then hold out whole filings, as the
+    splits do (``filing_level.filing_groups``). Without it folds are random over paragraphs,
+    and a filing's paragraphs on both sides of a fold flatter the stack.
     """
     logits = np.vstack([dev_logits_heading, dev_logits_text])
     targets = np.vstack([dev_targets, dev_targets])
@@ -110,9 +136,10 @@ def calibrate(
     flags = [True] * n + [False] * n
     scaled = logits / temperature
     oof = np.zeros_like(scaled)
-    assignment = fold_ids(n, min(folds, n), seed)
+    folds = min(folds, n if groups is None else len(set(groups)))
+    assignment = fold_ids(n, folds, seed, groups)
     both = np.concatenate([assignment, assignment])  # a paragraph's two modes share a fold
-    for fold in range(min(folds, n)):
+    for fold in range(folds):
         train_rows = np.flatnonzero(both != fold)
         test_rows = np.flatnonzero(both == fold)
         if targets[train_rows].sum() == 0:

@@ -25,6 +25,12 @@ def filing_of(example: Example) -> str:
     return "" if not example.doc or "#" in example.doc else example.doc
 
 
+def filing_groups(examples: Sequence[Example]) -> list[str]:
+    """Each example's filing, or its own id when it is a single dataset record: the groups
+    that cross-fitting on dev holds out whole (``calibrate.fold_ids``)."""
+    return [filing_of(example) or f"record:{example.id}" for example in examples]
+
+
 def filing_level(examples: Sequence[Example], predicted: Sequence[Sequence[str]]) -> dict[str, Any]:
     """Micro precision/recall/F1 of disclosed leaves over filings, and the sets per filing."""
     if len(examples) != len(predicted):

@@ -21,6 +21,7 @@ from risklens.training.baselines import fit_tfidf_baseline
 from risklens.training.calibrate import calibrate
 from risklens.training.config import TrainConfig
 from risklens.training.data import Splits, targets_of
+from risklens.training.filing_level import filing_groups
 
 log = logging.getLogger("risklens.train")
 HEADLINE_KEYS = ("micro_f1", "macro_f1", "samples_f1", "exact_match", "group_micro_f1", "ece")
@@ -78,7 +79,8 @@ def calibrate_model(
     fusion = FusionHead(baseline, stack_C=config.stack_C) if config.fusion else None
     result = calibrate(z_head, z_text, paragraphs, targets_of(dev), fusion=fusion,
                        prior_weight=config.threshold_prior_weight, lower=config.threshold_min,
-                       upper=config.threshold_max, seed=config.seed)
+                       upper=config.threshold_max, seed=config.seed,
+                       groups=filing_groups(dev))
     classifier.meta.temperature = result.temperature
     classifier.meta.encoder_thresholds = result.encoder_thresholds
     classifier.meta.thresholds = result.thresholds

@@ -31,6 +31,7 @@ from risklens.training.baselines import fit_tfidf_baseline
 from risklens.training.calibrate import calibrate
 from risklens.training.config import TrainConfig
 from risklens.training.data import Example, targets_of
+from risklens.training.filing_level import filing_groups
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ def refit(
     fusion = FusionHead(tfidf, stack_C=variant.stack_C, cues=variant.cues)
     result = calibrate(fit_rows.heading, fit_rows.text, [e.paragraph() for e in fit_rows.examples],
                        targets_of(fit_rows.examples), fusion=fusion, prior_weight=config.threshold_prior_weight,
-                       lower=config.threshold_min, upper=config.threshold_max, seed=config.seed)
+                       lower=config.threshold_min, upper=config.threshold_max, seed=config.seed,
+                       groups=filing_groups(fit_rows.examples))
     out = copy.copy(classifier)
     out.meta = copy.deepcopy(classifier.meta)
     out.meta.temperature = result.temperature

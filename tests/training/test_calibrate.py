@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from risklens.labels.taxonomy import LABELS
 from risklens.model.fusion import FusionHead, fit_lexical
-from risklens.training.calibrate import calibrate, tune_thresholds
+from risklens.model.inputs import Paragraph
+from risklens.training.calibrate import calibrate, fold_ids, tune_thresholds
+from risklens.training.data import make_example
+from risklens.training.filing_level import filing_groups
 from tests.examples import example_paragraphs
 
 
@@ -45,3 +49,49 @@ def test_fusion_is_dropped_when_it_does_not_beat_the_encoder_on_dev() -> None:
     assert result.fusion is None
     assert result.thresholds == result.encoder_thresholds
     assert result.dev_scores["encoder"] == 1.0
+
+
+def test_grouped_folds_keep_each_group_whole_and_balance_the_folds() -> None:
+    groups = ["a"] * 6 + ["b"] * 5 + ["c"] * 4 + ["d"] * 3 + ["e"] * 2 + [f"one-{i}" for i in range(10)]
+    ids = fold_ids(len(groups), 3, seed=13, groups=groups)
+    for name in set(groups):
+        assert len({int(ids[i]) for i, g in enumerate(groups) if g == name}) == 1, name
+    sizes = np.bincount(ids, minlength=3)
+    assert sizes.max() - sizes.min() <= 1  # 30 items over three folds
+    assert np.array_equal(ids, fold_ids(len(groups), 3, seed=13, groups=groups))  # reproducible
+    with pytest.raises(ValueError, match="one per item"):
+        fold_ids(5, 3, seed=13, groups=["a", "b"])
+
+
+class RecordingHead:
+    """A stand-in fusion stack that remembers which paragraphs each fold fitted and scored."""
+
+    def __init__(self) -> None:
+        self.folds: list[tuple[set[str], set[str]]] = []
+        self._fitted: set[str] = set()
+
+    def fit(self, scaled: np.ndarray, paragraphs: list[Paragraph], targets: np.ndarray, flags: list[bool]) -> None:
+        self._fitted = {p.text for p in paragraphs}
+
+    def predict_proba(self, scaled: np.ndarray, paragraphs: list[Paragraph], flags: list[bool]) -> np.ndarray:
+        self.folds.append((self._fitted, {p.text for p in paragraphs}))
+        return 1.0 / (1.0 + np.exp(-scaled))
+
+
+def test_calibration_holds_out_whole_filings_when_it_knows_them() -> None:
+    paragraphs, targets = example_paragraphs()
+    filing = [f"filing-{i % 4}" for i in range(len(paragraphs))]
+    by_text = {p.text: f for p, f in zip(paragraphs, filing, strict=True)}
+    logits = np.where(targets > 0, 4.0, -4.0)
+    head = RecordingHead()
+    calibrate(logits, logits, paragraphs, targets, fusion=head, folds=3, groups=filing)  # type: ignore[arg-type]
+    assert len(head.folds) == 3
+    for fitted, scored in head.folds:
+        assert {by_text[t] for t in fitted}.isdisjoint({by_text[t] for t in scored})
+
+
+def test_filing_groups_name_the_filing_or_the_single_record() -> None:
+    rows = [make_example(id="p1", text="甲", heading="", labels=[], doc="corpus/x.pdf"),
+            make_example(id="p2", text="乙", heading="", labels=[], doc="corpus/x.pdf"),
+            make_example(id="r1", text="丙", heading="", labels=[], doc="corpus/rare/paragraphs.jsonl#L3")]
+    assert filing_groups(rows) == ["corpus/x.pdf", "corpus/x.pdf", "record:r1"]

@@ -134,11 +134,14 @@ def test_cli_errors_are_one_line(tmp_path: Path, tiny_dataset: Path, capsys: pyt
     assert "file not found" in capsys.readouterr().err
 
 
-def test_a_finished_run_can_be_recalibrated(trained: TrainResult) -> None:
-    from risklens.training import calibrate_run
-
-    report = calibrate_run(trained.out_dir)
+def test_a_finished_run_can_be_recalibrated(trained: TrainResult, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["recalibrate", str(trained.out_dir)]) == 0
+    assert "refitted on dev" in capsys.readouterr().err
+    report = json.loads((trained.out_dir / "test-report.json").read_text("utf-8"))
     assert set(report["modes"]["text"]) >= {"risklens", "tfidf", "rules"}
+    assert main(["recalibrate", str(tmp_path)]) == 2  # not a run directory: says what it expected
+    assert "training_config.json or model-best" in capsys.readouterr().err
     assert (trained.best_dir / "README.md").read_text("utf-8").startswith("# ")
     assert (trained.best_dir / "tfidf.json").is_file()  # the tuned baseline sits beside the model
     assert "tfidf_baseline" in RiskClassifier.from_pretrained(trained.best_dir).meta.metrics
