@@ -7,6 +7,7 @@ headings, and per-leaf thresholds are shrunk toward 0.5 when a leaf has few dev 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -16,6 +17,8 @@ from risklens.labels.taxonomy import LABELS
 from risklens.model.calibration import fit_temperature, sigmoid
 from risklens.model.fusion import FusionHead
 from risklens.model.inputs import Paragraph
+
+log = logging.getLogger("risklens.train")
 
 GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 
@@ -121,8 +124,9 @@ def calibrate(
     The fused pipeline is kept only when those cross-fitted scores beat the encoder alone
     on dev by ``min_gain`` (mean of micro- and macro-F1); otherwise ``fusion`` is None.
     ``groups`` names each dev paragraph's filing: folds then hold out whole filings, as the
-    splits do (``filing_level.filing_groups``). Without it folds are random over paragraphs,
-    and a filing's paragraphs on both sides of a fold flatter the stack.
+    splits do (``filing_level.filing_groups``). Without it, or when dev holds a single filing,
+    folds are random over paragraphs, and a filing's paragraphs on both sides of a fold flatter
+    the stack.
     """
     logits = np.vstack([dev_logits_heading, dev_logits_text])
     targets = np.vstack([dev_targets, dev_targets])
@@ -136,6 +140,10 @@ def calibrate(
     flags = [True] * n + [False] * n
     scaled = logits / temperature
     oof = np.zeros_like(scaled)
+    if groups is not None and len(set(groups)) < 2:
+        log.warning("calibration: dev holds one filing, so no fold can hold out a whole filing; "
+                    "cross-fitting the fusion stack over random paragraph folds instead")
+        groups = None
     folds = min(folds, n if groups is None else len(set(groups)))
     assignment = fold_ids(n, folds, seed, groups)
     both = np.concatenate([assignment, assignment])  # a paragraph's two modes share a fold

@@ -95,3 +95,14 @@ def test_filing_groups_name_the_filing_or_the_single_record() -> None:
             make_example(id="p2", text="乙", heading="", labels=[], doc="corpus/x.pdf"),
             make_example(id="r1", text="丙", heading="", labels=[], doc="corpus/rare/paragraphs.jsonl#L3")]
     assert filing_groups(rows) == ["corpus/x.pdf", "corpus/x.pdf", "record:r1"]
+
+
+def test_a_dev_set_of_one_filing_falls_back_to_paragraph_folds(caplog: pytest.LogCaptureFixture) -> None:
+    paragraphs, targets = example_paragraphs()
+    logits = np.where(targets > 0, 4.0, -4.0)
+    head = RecordingHead()
+    with caplog.at_level("WARNING", logger="risklens.train"):
+        calibrate(logits, logits, paragraphs, targets, fusion=head, folds=3,  # type: ignore[arg-type]
+                  groups=["one-filing"] * len(paragraphs))
+    assert len(head.folds) == 3 and all(fitted and scored for fitted, scored in head.folds)
+    assert "dev holds one filing" in caplog.text
