@@ -64,6 +64,7 @@ def benchmark(
     ``predict-bf16`` (the shipped path) is reported as ``same_labels_as_reference``.
     """
     from risklens.model.benchmark_worker import measure
+    from risklens.model.meta import ModelMeta
 
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1 round, got {repeats}.")
@@ -93,6 +94,7 @@ def benchmark(
             runs[variant].append(run)
     report: dict[str, Any] = {
         "model": str(model_dir),
+        "fusion": ModelMeta.load(model_dir).fusion,
         "student": str(student) if student else None,
         "paragraphs": len(records),
         "mean_chars": round(sum(len(r["text"]) + len(r.get("heading") or "") for r in records) / max(len(records), 1), 1),
@@ -265,7 +267,9 @@ def to_markdown(report: dict[str, Any]) -> str:
             f"{r.get('micro_f1_text_only', nan):.3f} | {r.get('macro_f1_text_only', nan):.3f} | "
             f"{r.get('same_labels_as_reference', nan):.3f} |"
         )
+    fused = report.get("fusion")  # None: a report from before the key existed
+    head = "" if fused is None else " and the fusion head" if fused else " and the encoder alone (the model has no fusion head)"
     lines += ["", "Pipelines use a fixed 0.5 threshold and truncate long paragraphs; predict uses tuned "
-              "thresholds, overlapping windows and the fusion head. Throughput is the timed pass with "
-              "headings after a warm-up on 8 paragraphs; import and load are timed apart in the same process."]
+              f"thresholds, overlapping windows{head}. Throughput is the timed "
+              "pass with headings after a warm-up on 8 paragraphs; import and load are timed apart in the same process."]
     return "\n".join(lines) + "\n"

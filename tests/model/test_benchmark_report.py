@@ -33,6 +33,9 @@ def test_micro_macro_and_markdown() -> None:
                                            "peak_rss_mb": 520, "speedup_vs_pipeline": 2.5}}}
     text = to_markdown(report)
     assert "| predict-fp32 | 25.0 | 2.50 |" in text and "| pipeline | 10.0 | 1.00 |" in text
+    assert "fusion head" not in text  # a report that does not say whether the model is fused
+    assert "and the fusion head." in to_markdown({**report, "fusion": True})
+    assert "the encoder alone (the model has no fusion head)" in to_markdown({**report, "fusion": False})
 
 
 @pytest.fixture()
