@@ -6,7 +6,7 @@ import pytest
 from risklens.labels.taxonomy import LABELS
 from risklens.model.fusion import FusionHead, fit_lexical
 from risklens.model.inputs import Paragraph
-from risklens.training.calibrate import calibrate, fold_ids, tune_thresholds
+from risklens.training.calibrate import calibrate, choose_thresholds, fold_ids, tune_thresholds
 from risklens.training.data import make_example
 from risklens.training.filing_level import filing_groups
 from tests.examples import example_paragraphs
@@ -36,7 +36,8 @@ def test_calibrate_fits_temperature_thresholds_and_fusion() -> None:
     assert result.temperature > 1.0
     assert set(result.thresholds) == set(LABELS) and set(result.encoder_thresholds) == set(LABELS)
     assert result.fusion is head and head.coef_ is not None
-    assert set(result.dev_scores) == {"encoder", "fused_cross_fitted"}
+    assert set(result.dev_scores) == {"encoder", "fused_cross_fitted", "encoder_thresholds_per_leaf_cv",
+                                      "encoder_thresholds_global_cv"}
     plain = calibrate(logits, logits, paragraphs, targets, fusion=None)
     assert plain.fusion is None and plain.thresholds == plain.encoder_thresholds
 
@@ -106,3 +107,20 @@ def test_a_dev_set_of_one_filing_falls_back_to_paragraph_folds(caplog: pytest.Lo
                   groups=["one-filing"] * len(paragraphs))
     assert len(head.folds) == 3 and all(fitted and scored for fitted, scored in head.folds)
     assert "dev holds one filing" in caplog.text
+
+
+def test_per_leaf_thresholds_must_beat_one_threshold_on_held_out_folds() -> None:
+    rng = np.random.default_rng(1)
+    n = 600
+    folds = np.arange(n) % 5
+    targets = np.zeros((n, len(LABELS)))
+    targets[:, :4] = rng.random((n, 4)) < 0.3
+    probs = np.where(targets > 0, 0.75, 0.25) + rng.normal(0, 0.05, targets.shape)
+    # leaves 0-1 are scored low: their positives sit at 0.35 and their negatives at 0.15
+    probs[:, :2] = np.where(targets[:, :2] > 0, 0.35, 0.15) + rng.normal(0, 0.03, (n, 2))
+    tuning = {"prior_weight": 4.0, "lower": 0.1, "upper": 0.9, "min_gain": 0.005}
+    cuts, scores = choose_thresholds(probs, targets, folds, **tuning)
+    assert scores["per_leaf_cv"] > scores["global_cv"] + 0.005 and cuts[LABELS[0]] < cuts[LABELS[2]]
+    same = np.where(targets > 0, 0.75, 0.25) + rng.normal(0, 0.05, targets.shape)  # one scale for every leaf
+    cuts, scores = choose_thresholds(same, targets, folds, **tuning)
+    assert len(set(cuts.values())) == 1  # per-leaf thresholds add nothing held-out: one threshold
