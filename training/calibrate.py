@@ -70,7 +70,7 @@ class Calibration:
     encoder_thresholds: dict[str, float]
     thresholds: dict[str, float]
     fusion: FusionHead | None
-    dev_scores: dict[str, float] = field(default_factory=dict)  # encoder vs cross-fitted fusion
+    dev_scores: dict[str, float] = field(default_factory=dict)  # held-out scores behind each choice
 
 
 def fold_ids(n: int, folds: int, seed: int, groups: Sequence[str] | None = None) -> np.ndarray:
@@ -212,7 +212,7 @@ def choose_thresholds(
 
 
 def _dev_score(probs: np.ndarray, targets: np.ndarray, thresholds: dict[str, float]) -> float:
-    """Mean of micro- and macro-F1: how fusion is judged against the encoder alone."""
+    """Mean of micro- and macro-F1: how calibration judges fusion against the encoder alone, and thresholds."""
     from risklens.training.metrics import multilabel_metrics
 
     cut = np.array([thresholds[label] for label in LABELS])

@@ -14,8 +14,8 @@ DESCRIPTION = """Redo the post-training steps of a finished training run.
 Fine-tuning takes an hour of both cores; what follows it takes minutes: the TF-IDF
 baseline (fitted on the run's train split), the temperature, the thresholds (one per leaf
 or one for all) and the choice between the fused pipeline and the encoder alone, all on
-gold dev (cross-fitted with folds that hold out whole filings). Use it when that code changed after a run, or when
-dev labels changed. The weights of model-best/ and model-last/ are kept; their risklens.json,
+gold dev (cross-fitted with folds that hold out whole filings). Use it when that code
+changed after a run, or when dev labels changed. The weights of model-best/ and model-last/ are kept; their risklens.json,
 fusion and TF-IDF files, the run's test-report.{json,md} and model-best's card are rewritten.
 RUN is the directory `risklens train --out` made (training_config.json, model-best/).
 --data replaces the dataset directory the run recorded, e.g. after moving it.
