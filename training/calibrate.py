@@ -165,8 +165,8 @@ def calibrate(
             scaled[test_rows], [paragraphs[i] for i in test_rows], [flags[i] for i in test_rows]
         )
     thresholds, _ = choose_thresholds(oof, targets, both, **tuning)
-    fused_score = _dev_score(oof, targets, thresholds)
-    encoder_score = _dev_score(enc_probs, targets, encoder_thresholds)
+    fused_score = dev_score(oof, targets, thresholds)
+    encoder_score = dev_score(enc_probs, targets, encoder_thresholds)
     scores |= {"encoder": round(encoder_score, 4), "fused_cross_fitted": round(fused_score, 4)}
     if fused_score < encoder_score + min_gain:
         # the stack does not beat the encoder on held-out dev folds: ship the encoder alone
@@ -180,7 +180,7 @@ def global_threshold(probs: np.ndarray, targets: np.ndarray, *, lower: float = 0
     """The one threshold for every leaf that maximises the mean of micro- and macro-F1 on ``probs``
     (grid points in [lower, upper]; ties go to the one closest to ``default``)."""
     grid = sorted((float(g) for g in GRID if lower <= g <= upper), key=lambda g: abs(g - default))
-    return max(grid, key=lambda g: _dev_score(probs, targets, {label: g for label in LABELS}))
+    return max(grid, key=lambda g: dev_score(probs, targets, {label: g for label in LABELS}))
 
 
 def choose_thresholds(
@@ -204,14 +204,14 @@ def choose_thresholds(
         per_leaf[held] = probs[held] >= np.array([tuned[label] for label in LABELS])
         single[held] = probs[held] >= global_threshold(probs[fit], targets[fit], lower=lower, upper=upper)
     half = {label: 0.5 for label in LABELS}
-    scores = {"per_leaf_cv": round(_dev_score(per_leaf.astype(float), targets, half), 4),
-              "global_cv": round(_dev_score(single.astype(float), targets, half), 4)}
+    scores = {"per_leaf_cv": round(dev_score(per_leaf.astype(float), targets, half), 4),
+              "global_cv": round(dev_score(single.astype(float), targets, half), 4)}
     if scores["per_leaf_cv"] >= scores["global_cv"] + min_gain:
         return tune_thresholds(probs, targets, prior_weight=prior_weight, lower=lower, upper=upper), scores
     return dict.fromkeys(LABELS, global_threshold(probs, targets, lower=lower, upper=upper)), scores
 
 
-def _dev_score(probs: np.ndarray, targets: np.ndarray, thresholds: dict[str, float]) -> float:
+def dev_score(probs: np.ndarray, targets: np.ndarray, thresholds: dict[str, float]) -> float:
     """Mean of micro- and macro-F1: how calibration judges fusion against the encoder alone, and thresholds."""
     from risklens.training.metrics import multilabel_metrics
 
