@@ -18,18 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from risklens.labels.taxonomy import LABELS
 from risklens.model.calibration import sigmoid
 from risklens.model.classifier import RiskClassifier
 from risklens.model.fusion import FusionHead
 from risklens.model.tfidf import TfidfOvR
-from risklens.training.calibrate import (
-    calibrate,
-    dev_score,
-    fold_ids,
-    global_threshold,
-    tune_thresholds,
-)
+from risklens.training.calibrate import calibrate, choose_thresholds, fold_ids
 from risklens.training.data import load_dataset_dir, targets_of
 from risklens.training.filing_level import filing_groups
 
@@ -37,21 +30,14 @@ PRIOR_WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 64.0)
 
 
 def held_out_thresholds(probs: np.ndarray, targets: np.ndarray, folds: np.ndarray) -> dict[str, float]:
-    """Held-out score of per-leaf thresholds at each shrinkage weight, and of one threshold."""
-    half = dict.fromkeys(LABELS, 0.5)
+    """Held-out score of per-leaf thresholds at each shrinkage weight, and of one threshold
+    (``choose_thresholds``' cross-validation, once per weight)."""
     out: dict[str, float] = {}
-    for weight in (*PRIOR_WEIGHTS, None):
-        pred = np.zeros_like(probs, dtype=bool)
-        for fold in np.unique(folds):
-            fit, held = folds != fold, folds == fold
-            if weight is None:
-                cut = np.full(len(LABELS), global_threshold(probs[fit], targets[fit]))
-            else:
-                tuned = tune_thresholds(probs[fit], targets[fit], prior_weight=weight)
-                cut = np.array([tuned[label] for label in LABELS])
-            pred[held] = probs[held] >= cut
-        out["one threshold" if weight is None else f"per leaf, prior_weight {weight:g}"] = round(
-            dev_score(pred.astype(float), targets, half), 4)
+    scores: dict[str, float] = {}
+    for weight in PRIOR_WEIGHTS:
+        _, scores = choose_thresholds(probs, targets, folds, prior_weight=weight, lower=0.2, upper=0.8, min_gain=0.005)
+        out[f"per leaf, prior_weight {weight:g}"] = scores["per_leaf_cv"]
+    out["one threshold"] = scores["global_cv"]
     return out
 
 

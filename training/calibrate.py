@@ -11,6 +11,7 @@ model will be judged on filings it has never seen.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -88,11 +89,9 @@ def fold_ids(n: int, folds: int, seed: int, groups: Sequence[str] | None = None)
         return ids
     if len(groups) != n:
         raise ValueError(f"fold_ids: {n} items but {len(groups)} group names; give one per item.")
-    names = sorted(set(groups))
+    size = Counter(groups)
+    names = sorted(size)
     order = [names[i] for i in rng.permutation(len(names))]
-    size = {name: 0 for name in names}
-    for name in groups:
-        size[name] += 1
     order.sort(key=lambda name: -size[name])  # stable: equal sizes keep the shuffled order
     load = [0] * folds
     fold_of: dict[str, int] = {}
@@ -165,8 +164,8 @@ def calibrate(
             scaled[test_rows], [paragraphs[i] for i in test_rows], [flags[i] for i in test_rows]
         )
     thresholds, _ = choose_thresholds(oof, targets, both, **tuning)
-    fused_score = dev_score(oof, targets, thresholds)
-    encoder_score = dev_score(enc_probs, targets, encoder_thresholds)
+    fused_score = _dev_score(oof, targets, thresholds)
+    encoder_score = _dev_score(enc_probs, targets, encoder_thresholds)
     scores |= {"encoder": round(encoder_score, 4), "fused_cross_fitted": round(fused_score, 4)}
     if fused_score < encoder_score + min_gain:
         # the stack does not beat the encoder on held-out dev folds: ship the encoder alone
@@ -180,7 +179,7 @@ def global_threshold(probs: np.ndarray, targets: np.ndarray, *, lower: float = 0
     """The one threshold for every leaf that maximises the mean of micro- and macro-F1 on ``probs``
     (grid points in [lower, upper]; ties go to the one closest to ``default``)."""
     grid = sorted((float(g) for g in GRID if lower <= g <= upper), key=lambda g: abs(g - default))
-    return max(grid, key=lambda g: dev_score(probs, targets, {label: g for label in LABELS}))
+    return max(grid, key=lambda g: _dev_score(probs, targets, {label: g for label in LABELS}))
 
 
 def choose_thresholds(
@@ -204,14 +203,14 @@ def choose_thresholds(
         per_leaf[held] = probs[held] >= np.array([tuned[label] for label in LABELS])
         single[held] = probs[held] >= global_threshold(probs[fit], targets[fit], lower=lower, upper=upper)
     half = {label: 0.5 for label in LABELS}
-    scores = {"per_leaf_cv": round(dev_score(per_leaf.astype(float), targets, half), 4),
-              "global_cv": round(dev_score(single.astype(float), targets, half), 4)}
+    scores = {"per_leaf_cv": round(_dev_score(per_leaf.astype(float), targets, half), 4),
+              "global_cv": round(_dev_score(single.astype(float), targets, half), 4)}
     if scores["per_leaf_cv"] >= scores["global_cv"] + min_gain:
         return tune_thresholds(probs, targets, prior_weight=prior_weight, lower=lower, upper=upper), scores
     return dict.fromkeys(LABELS, global_threshold(probs, targets, lower=lower, upper=upper)), scores
 
 
-def dev_score(probs: np.ndarray, targets: np.ndarray, thresholds: dict[str, float]) -> float:
+def _dev_score(probs: np.ndarray, targets: np.ndarray, thresholds: dict[str, float]) -> float:
     """Mean of micro- and macro-F1: how calibration judges fusion against the encoder alone, and thresholds."""
     from risklens.training.metrics import multilabel_metrics
 

@@ -29,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from risklens.commands.train import print_test_metrics
     from risklens.training.config import ConfigError
     from risklens.training.data import DataError
     from risklens.training.run import calibrate_run
@@ -44,7 +45,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"risklens recalibrate: {exc}", file=sys.stderr)
         return 2
     print(f"risklens recalibrate: {args.run / 'model-best'} refitted on dev", file=sys.stderr)
-    for mode, systems in (report.get("modes") or {}).items():
-        for name, m in systems.items():
-            print(f"  test {mode:8s} {name:9s} micro-F1 {m['micro_f1']:.3f}  macro-F1 {m['macro_f1']:.3f}", file=sys.stderr)
+    print_test_metrics(report)
     return 0

@@ -101,9 +101,13 @@ def run(args: argparse.Namespace) -> int:
     stopped = f" (stopped by {result.stopped_by} after {result.steps} steps)" if result.stopped_by else ""
     print(f"risklens train: best epoch {result.best_epoch} of {result.epochs_run} in {result.seconds / 60:.1f} min"
           f"{stopped} -> {result.best_dir}", file=sys.stderr)
-    if result.test_metrics:
-        for mode, systems in result.test_metrics["modes"].items():
-            for name, m in systems.items():
-                print(f"  test {mode:8s} {name:9s} micro-F1 {m['micro_f1']:.3f}  macro-F1 {m['macro_f1']:.3f}",
-                      file=sys.stderr)
+    print_test_metrics(result.test_metrics)
     return 0
+
+
+def print_test_metrics(report: dict[str, Any] | None) -> None:
+    """One stderr line per input mode and system of a run's test report (nothing without one)."""
+    for mode, systems in ((report or {}).get("modes") or {}).items():
+        for name, m in systems.items():
+            print(f"  test {mode:8s} {name:9s} micro-F1 {m['micro_f1']:.3f}  macro-F1 {m['macro_f1']:.3f}",
+                  file=sys.stderr)
