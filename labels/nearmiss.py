@@ -26,6 +26,11 @@ from risklens.labels.resolve import resolve_one
 NEAR_MISS_FILE = Path("near_miss") / "near_miss.jsonl"
 """Where the set lies, relative to the annotation folder (``labels/data``)."""
 
+MINED_CHECK_FILE = Path("near_miss") / "mined_check.jsonl"
+"""Held-out non-risk paragraphs mined with the training negatives of ``gold.jsonl`` (annotators
+``hn-s9-*``), from documents no gold record comes from; the same format, every record ``[]``
+and ``eval``, so ``risklens evaluate --near-miss`` scores it."""
+
 GROUPS: dict[str, tuple[str, ...]] = {
     "sanctions_vs_trade": ("entity_list_sanctions", "overseas_and_trade"),
     "trial_goods_vs_inventory": ("trial_goods", "inventory_impairment"),

@@ -12,6 +12,7 @@ from risklens.labels.annotations import AnnotationError, load_all
 from risklens.labels.nearmiss import (
     EMPTY_GROUPS,
     GROUPS,
+    MINED_CHECK_FILE,
     NEAR_MISS_FILE,
     check_disjoint,
     load_near_miss,
@@ -88,3 +89,21 @@ def test_the_committed_set_resolves_against_the_corpus(shared_dir: Path) -> None
     assert len(items) == len(read_near_miss(DATA / NEAR_MISS_FILE))
     assert all(item.text.strip() for item in items)
     assert {item.part for item in load_near_miss(DATA / NEAR_MISS_FILE, shared_dir, "train")} == {"train"}
+
+
+def test_the_mined_check_is_empty_held_out_and_shares_no_document_with_any_label() -> None:
+    records = read_near_miss(DATA / MINED_CHECK_FILE)
+    assert len(records) >= 50
+    assert all(not r.labels and r.extra["part"] == "eval" for r in records)
+    assert not any("text" in r.to_json() for r in records)
+    labelled = {r.doc for r in load_all(DATA)} | {r.doc for r in read_near_miss(DATA / NEAR_MISS_FILE)}
+    assert not {r.doc for r in records} & labelled  # held out by document: no training row comes from them
+    mined = [r for r in load_all(DATA) if r.annotator.startswith("hn-s9-")]
+    assert len(mined) >= 500 and all(r.split == "train" for r in mined)
+    assert not {r.text_hash for r in records} & {r.text_hash for r in mined}
+
+
+def test_the_mined_check_resolves_against_the_corpus(shared_dir: Path) -> None:
+    items = load_near_miss(DATA / MINED_CHECK_FILE, shared_dir)
+    assert len(items) == len(read_near_miss(DATA / MINED_CHECK_FILE))
+    assert all(item.text.strip() and item.group in EMPTY_GROUPS for item in items)
