@@ -101,7 +101,7 @@ def near_miss_lines(report: dict[str, Any], titles: Mapping[str, str]) -> list[s
 
     lines = ["", "## Near-miss set", "",
              f"{report['n']} real paragraphs on the taxonomy's boundaries (part: {', '.join(report['parts'])}; "
-             "`labels/data/near_miss/`).", "",
+             f"`{report.get('file', 'labels/data/near_miss/')}`).", "",
              "| mode | entity_list_sanctions P / R (TP/FP/FN) | negated + non-risk with no leaf |", "|---|---|---|"]
     for mode, m in report["modes"].items():
         s = m[SANCTIONS]

@@ -28,10 +28,13 @@ them), the report adds precision/recall/F1 of the set of leaves each filing disc
 leaf is disclosed when at least one of its paragraphs has it), summed over filings.
 --near-miss adds the per-group confusion on the near-miss set (labels/data/near_miss/,
 resolved against --corpus): entity_list_sanctions precision/recall, the share of negated
-and non-risk paragraphs that get no leaf, and every boundary group's leaves.
+and non-risk paragraphs that get no leaf, and every boundary group's leaves. The same
+option scores labels/data/near_miss/mined_check.jsonl: non-risk paragraphs held out by
+document from the mined training negatives (its no-leaf share).
 
   risklens evaluate --data test.jsonl --out reports/test
   risklens evaluate --data runs/data/test.jsonl --near-miss labels/data/near_miss/near_miss.jsonl
+  risklens evaluate --data runs/data/test.jsonl --near-miss labels/data/near_miss/mined_check.jsonl
 """
 
 
@@ -81,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
         report = evaluate_examples(classifier, examples, batch_size=args.batch_size, tfidf=tfidf,
                                    data_name=str(args.data), resamples=args.bootstrap, compare=compare,
                                    near_miss=near_miss)
+        if "near_miss" in report:
+            report["near_miss"]["file"] = str(args.near_miss)
     except (DataError, AnnotationError, FileNotFoundError, ValueError) as exc:
         print(f"risklens evaluate: {exc}", file=sys.stderr)
         return 2

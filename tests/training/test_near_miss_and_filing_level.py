@@ -56,6 +56,13 @@ def test_sanctions_precision_recall_and_no_leaf_share() -> None:
     assert "0.500 / 0.500 (1/1/1)" in text and "0.500 (2/4)" in text
 
 
+def test_the_report_names_the_file_it_scored() -> None:
+    report = summarize(ITEMS, {"heading": PREDICTED})
+    assert "`labels/data/near_miss/`" in "\n".join(near_miss_lines(report, MODE_TITLES))
+    report["file"] = "labels/data/near_miss/mined_check.jsonl"
+    assert "`labels/data/near_miss/mined_check.jsonl`" in "\n".join(near_miss_lines(report, MODE_TITLES))
+
+
 def test_summary_refuses_predictions_of_another_length() -> None:
     with pytest.raises(ValueError, match="8 paragraphs but 7 predictions"):
         summarize(ITEMS, {"heading": PREDICTED[:-1]})
