@@ -24,6 +24,11 @@ Three rules keep the outline honest where layout is lost:
   when no heading of that kind is open: the block's own heading sits at an inner level
   ("（三）可能面对的风险") and its parent ("九、未来发展的展望") was not recognised as a
   heading, as in Word exports where a heading and its body share one paragraph.
+- Any risk block whose own heading is numbered ends the same way at a paragraph numbered in
+  a kind that conventionally sits outside that heading's kind (一、 outside （一） outside 1、
+  outside （1）), past 1 and not open: "八、…不适用" after "（四）风险因素", "（七）报告期内的
+  技术创新情况…" after "2、面临的风险因素". A block that nests its items the other way round
+  ("（三）可能面对的风险" / "一、市场风险") opens that kind at 1 first, so it stays whole.
 """
 
 from __future__ import annotations
@@ -52,6 +57,13 @@ MIN_ITEM_CHARS = 8
 TABLE_RUN = 3
 # The heading that is a table of contents, not a chapter.
 TOC_TITLE = "目录"
+# Enumerator kinds that conventionally sit outside a heading of the key's kind.
+OUTER_KINDS: dict[str, frozenset[str]] = {
+    "paren_cn": frozenset({"cn"}),
+    "arabic_dun": frozenset({"cn", "paren_cn"}),
+    "arabic_dot": frozenset({"cn", "paren_cn"}),
+    "paren_arabic": frozenset({"cn", "paren_cn", "arabic_dun", "arabic_dot"}),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,19 +120,28 @@ class _Stack:
         if self.table_run >= TABLE_RUN and self.prose_since_heading and self.section() in ENDS_AT_TABLE:
             self.end_block()
 
-    def end_block(self) -> None:
-        """Close the annual report's risk block and everything inside it."""
+    def end_block(self, sections: frozenset[str] = ENDS_AT_TABLE) -> None:
+        """Close the innermost block of one of ``sections`` and everything inside it."""
         for index in range(len(self.items) - 1, -1, -1):
-            if self.items[index].section in ENDS_AT_TABLE:
+            if self.items[index].section in sections:
                 del self.items[index:]
                 self._path = None
                 return
 
-    def leaves_block(self, enum: Enumerator) -> bool:
-        """True if a paragraph numbered ``enum`` ("十、…") belongs to the outline around an
-        annual report's risk block headed at an inner level: a 一、 kind number past 1
-        while no heading of that kind is open."""
-        return enum.kind == "cn" and enum.number > 1 and not self.has_kind("cn") and self.section() in ENDS_AT_TABLE
+    def leaves_block(self, enum: Enumerator) -> str | None:
+        """The section a paragraph numbered ``enum`` leaves, or None if it stays inside.
+
+        It leaves when it belongs to the outline around the block: a number past 1 of a kind
+        no open heading has, and either a 一、 kind in an annual report's risk block (whose
+        heading sits at an inner level) or a kind outside the block's own numbered heading.
+        """
+        section = self.section()
+        if section is None or enum.number <= 1 or self.has_kind(enum.kind):
+            return None
+        if enum.kind == "cn" and section in ENDS_AT_TABLE:
+            return section
+        owner = next(item for item in reversed(self.items) if item.section is not None)
+        return section if enum.kind in OUTER_KINDS.get(owner.kind, frozenset()) else None
 
     def continues_numbering(self, enum: Enumerator) -> bool:
         """True if ``enum`` is the next number of its kind (one may be lost in a table)."""
@@ -192,8 +213,9 @@ def walk(doc: Document, *, numbered_risk_factors: bool = False) -> Iterator[Pros
         stack.see_prose()
         start = block.start
         enum = parse_enumerator(text)
-        if enum is not None and stack.leaves_block(enum):
-            stack.end_block()
+        left = stack.leaves_block(enum) if enum is not None else None
+        if left is not None:
+            stack.end_block(frozenset({left}))
         opened_item: Enumerator | None = None
         if enum is not None and enum.kind != "chapter" and stack.continues_numbering(enum):
             cut = split_inline_heading(text, enum)

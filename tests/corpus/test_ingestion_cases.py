@@ -73,10 +73,38 @@ def test_an_inner_list_numbered_like_the_outer_outline_stays_in_the_block() -> N
     assert [p.text[:4] for p in risk] == ["行业竞争", "如公司不"]
 
 
+def test_a_numbered_risk_block_ends_at_a_paragraph_numbered_in_an_outer_kind() -> None:
+    # Word exports: "八、…" and "（二）…" share their paragraphs with their bodies, so nothing
+    # but their numbering says the outline left "（四）风险因素"
+    lines = ["第四节 董事会报告", "（四）风险因素", "1、行业竞争加剧导致产品价格下行，可能降低公司利润水平。",
+             "2、新产品的市场拓展存在不确定性。",
+             "八、与上年度财务报告相比，合并报表范围发生变化的情况说明不适用九、公司利润分配情况良好。",
+             "2、公司严格按照有关法律法规的要求进行信息披露。",
+             "（二）报告期环保情况公司2013年度未发生重大的环境污染事故。"]
+    risk = extract_paragraphs(_doc(lines), "risk")
+    assert [p.text[:6] for p in risk] == ["1、行业竞争", "2、新产品的"]
+    lines = ["第四节 董事会报告", "2、面临的风险因素", "（1）宏观经济风险", "如果需求下滑，公司销售将面临不确定性。",
+             "（七）报告期内的技术创新情况1、技术创新情况本公司一向重视自主创新，技术创新工作如下：",
+             "（1）开展新产品研究，公司成功开发出锂电池管理系统。"]
+    risk = extract_paragraphs(_doc(lines), "risk")
+    assert [p.text[:6] for p in risk] == ["如果需求下滑"]
+
+
+def test_a_risk_block_numbering_its_items_in_an_outer_kind_stays_whole() -> None:
+    lines = ["第四节 董事会报告", "2、面临的风险因素", "（一）市场风险：行业竞争加剧，公司市场份额可能下降。",
+             "（二）技术风险：如公司不能及时推出新产品，现有产品可能被替代。"]
+    risk = extract_paragraphs(_doc(lines), "risk")
+    assert [p.text[:6] for p in risk] == ["（一）市场风", "（二）技术风"]
+
+
 def test_word_md_and_a_chapters_end_their_risk_blocks_before_the_next_item(corpus_dir: Path) -> None:
-    for name in ("601.docx", "633.docx", "641.docx"):
+    for name in ("601.docx", "633.docx", "641.docx", "832.docx", "841.docx", "874.docx"):
         risk = extract_paragraphs(load_document(corpus_dir / "mdna-docx" / name), "risk")
-        assert risk and not any(p.text.startswith(("十、", "九、", "十一、")) for p in risk), name
+        assert risk and not any(p.text.startswith(("十、", "九、", "十一、", "八、")) for p in risk), name
+    risk = extract_paragraphs(load_document(corpus_dir / "mdna-docx" / "608.docx"), "risk")
+    assert len(risk) == 7 and not any(p.text.startswith("（七）") or "技术创新情况" in p.text for p in risk)
+    risk = extract_paragraphs(load_document(corpus_dir / "mdna-docx" / "832.docx"), "risk")
+    assert len(risk) == 4 and not any("环保情况" in p.text for p in risk)
 
 
 def test_annual_report_pdfs_keep_table_cells_out_of_their_risk_blocks(corpus_dir: Path) -> None:
