@@ -10,7 +10,7 @@ text ("（四）…的风险报告期内，…"). It is split only when its numb
 numbering (1 for a new kind, previous + 1 for a known one) and the head ends like a
 heading.
 
-Three rules keep the outline honest where layout is lost:
+These rules keep the outline honest where layout is lost:
 
 - ``目录`` (the table of contents) opens nothing: it closes every open heading, so the
   entries after it never sit under "目录".
