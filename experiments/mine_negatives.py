@@ -31,7 +31,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from risklens.labels.annotations import read_annotations, text_hash
+from risklens.labels.annotations import Annotation, read_annotations, text_hash, write_annotations
 from risklens.labels.nearmiss import read_near_miss
 from risklens.labels.sources import file_hash
 from risklens.labels.taxonomy import LABELS
@@ -93,13 +93,15 @@ def sample(candidates: Iterable[dict[str, Any]], seed: int = 22, per_filing: int
     for kind, quota in sorted(QUOTA.items(), key=lambda kv: kv[1]):
         choices = [c for c in pool if kind in c["cats"] and c["text_hash"] not in used]
         rng.shuffle(choices)
+        count = 0
         for c in choices:
-            if sum(1 for t in taken if t["cat"] == kind) >= quota:
+            if count >= quota:
                 break
             if per[(c["doc"], kind)] < per_filing:
                 per[(c["doc"], kind)] += 1
                 used.add(c["text_hash"])
                 taken.append({**c, "cat": kind})
+                count += 1
     rng.shuffle(taken)
     return [{**c, "cid": f"c{i:04d}"} for i, c in enumerate(taken)]
 
@@ -120,7 +122,8 @@ def mine(corpus: Path, labels_dir: Path, out: Path, batches: int) -> None:
                 print(f"{i}/{len(docs)} filings, {len(found)} candidates", flush=True)
     chosen = sample(found.values())
     filings = sorted({c["doc"] for c in chosen})
-    free = [d for d in filings if d not in {r.doc for r in gold}]
+    labelled = {r.doc for r in gold}
+    free = [d for d in filings if d not in labelled]
     check = sorted(random.Random(2026).sample(free, round(0.2 * len(filings))))
     out.mkdir(parents=True, exist_ok=True)
     _write(out / "candidates.jsonl", chosen)
@@ -144,7 +147,9 @@ def merge(out: Path, batches: int, drop: set[str]) -> None:
             votes[row["cid"]] = (sorted(row["labels"]), b)
     if set(chosen) - set(votes):
         raise SystemExit(f"unlabelled candidates: {sorted(set(chosen) - set(votes))[:5]} …")
-    gold, check, counts = [], [], Counter[str]()
+    gold: list[Annotation] = []
+    check: list[Annotation] = []
+    counts = Counter[str]()
     for cid in sorted(chosen):
         c, (labels, b) = chosen[cid], votes[cid]
         if cid in drop:
@@ -154,17 +159,18 @@ def merge(out: Path, batches: int, drop: set[str]) -> None:
                   "heading": c["heading"], "kind": "gold", "labels": labels, "section": c["section"],
                   "split": "train", "start": c["start"], "text_hash": c["text_hash"]}
         if c["doc"] not in check_docs:
-            gold.append({**record, "id": f"g-hn-{cid[1:]}", "extra": {"page": c["page"], "mined": c["cat"]}})
+            gold.append(Annotation.from_json({**record, "id": f"g-hn-{cid[1:]}",
+                                              "extra": {"page": c["page"], "mined": c["cat"]}}, where=cid))
             counts["train, labelled" if labels else "train, []"] += 1
         elif labels:
             counts["check document, labelled: dropped"] += 1
         else:
             group = "negated_risk" if c["cat"] == "negation" else "non_risk_statement"
-            check.append({**record, "id": f"nm-hn-{cid[1:]}",
-                          "extra": {"group": group, "part": "eval", "seen_in_train": False, "mined": c["cat"]}})
+            check.append(Annotation.from_json({**record, "id": f"nm-hn-{cid[1:]}", "extra": {
+                "group": group, "part": "eval", "seen_in_train": False, "mined": c["cat"]}}, where=cid))
             counts[f"check, {group}"] += 1
-    _write(out / "gold_add.jsonl", gold)
-    _write(out / "mined_check.jsonl", check)
+    write_annotations(out / "gold_add.jsonl", gold)  # validated, labels in taxonomy order
+    write_annotations(out / "mined_check.jsonl", check)
     print(dict(counts))
 
 
