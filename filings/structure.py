@@ -107,11 +107,16 @@ class _Stack:
         self.table_run = 0
         self.prose_since_heading = True
 
-    def section(self) -> str | None:
-        for item in reversed(self.items):
-            if item.section is not None:
-                return item.section
+    def _block_index(self) -> int | None:
+        """Index of the innermost open heading that opened a section (the current block)."""
+        for index in range(len(self.items) - 1, -1, -1):
+            if self.items[index].section is not None:
+                return index
         return None
+
+    def section(self) -> str | None:
+        index = self._block_index()
+        return None if index is None else self.items[index].section
 
     def see_table(self) -> None:
         """A table row or cell: end an annual report's risk block after a run of them."""
@@ -120,28 +125,25 @@ class _Stack:
         if self.table_run >= TABLE_RUN and self.prose_since_heading and self.section() in ENDS_AT_TABLE:
             self.end_block()
 
-    def end_block(self, sections: frozenset[str] = ENDS_AT_TABLE) -> None:
-        """Close the innermost block of one of ``sections`` and everything inside it."""
-        for index in range(len(self.items) - 1, -1, -1):
-            if self.items[index].section in sections:
-                del self.items[index:]
-                self._path = None
-                return
+    def end_block(self) -> None:
+        """Close the current block (the innermost section heading) and everything inside it."""
+        index = self._block_index()
+        if index is not None:
+            del self.items[index:]
+            self._path = None
 
-    def leaves_block(self, enum: Enumerator) -> str | None:
-        """The section a paragraph numbered ``enum`` leaves, or None if it stays inside.
-
-        It leaves when it belongs to the outline around the block: a number past 1 of a kind
-        no open heading has, and either a 一、 kind in an annual report's risk block (whose
-        heading sits at an inner level) or a kind outside the block's own numbered heading.
-        """
-        section = self.section()
-        if section is None or enum.number <= 1 or self.has_kind(enum.kind):
-            return None
-        if enum.kind == "cn" and section in ENDS_AT_TABLE:
-            return section
-        owner = next(item for item in reversed(self.items) if item.section is not None)
-        return section if enum.kind in OUTER_KINDS.get(owner.kind, frozenset()) else None
+    def leaves_block(self, enum: Enumerator) -> bool:
+        """True if a paragraph numbered ``enum`` belongs to the outline around the current block:
+        a number past 1 of a kind no open heading has, and either a 一、 kind in an annual
+        report's risk block (whose heading sits at an inner level) or a kind outside the
+        block's own numbered heading."""
+        index = self._block_index()
+        if index is None or enum.number <= 1 or self.has_kind(enum.kind):
+            return False
+        block = self.items[index]
+        if enum.kind == "cn" and block.section in ENDS_AT_TABLE:
+            return True
+        return enum.kind in OUTER_KINDS.get(block.kind, frozenset())
 
     def continues_numbering(self, enum: Enumerator) -> bool:
         """True if ``enum`` is the next number of its kind (one may be lost in a table)."""
@@ -213,9 +215,8 @@ def walk(doc: Document, *, numbered_risk_factors: bool = False) -> Iterator[Pros
         stack.see_prose()
         start = block.start
         enum = parse_enumerator(text)
-        left = stack.leaves_block(enum) if enum is not None else None
-        if left is not None:
-            stack.end_block(frozenset({left}))
+        if enum is not None and stack.leaves_block(enum):
+            stack.end_block()
         opened_item: Enumerator | None = None
         if enum is not None and enum.kind != "chapter" and stack.continues_numbering(enum):
             cut = split_inline_heading(text, enum)
