@@ -76,18 +76,18 @@ def test_an_inner_list_numbered_like_the_outer_outline_stays_in_the_block() -> N
 def test_a_numbered_risk_block_ends_at_a_paragraph_numbered_in_an_outer_kind() -> None:
     # Word exports: "八、…" and "（二）…" share their paragraphs with their bodies, so nothing
     # but their numbering says the outline left "（四）风险因素"
-    lines = ["第四节 董事会报告", "（四）风险因素", "1、行业竞争加剧导致产品价格下行，可能降低公司利润水平。",
-             "2、新产品的市场拓展存在不确定性。",
-             "八、与上年度财务报告相比，合并报表范围发生变化的情况说明不适用九、公司利润分配情况良好。",
-             "2、公司严格按照有关法律法规的要求进行信息披露。",
-             "（二）报告期环保情况公司2013年度未发生重大的环境污染事故。"]
+    lines = ["第四节 董事会报告", "（四）风险因素", "1、同类厂商扩产后售价承压，公司毛利可能收窄。",
+             "2、海外客户的订单能否延续尚难判断。",
+             "八、会计估计变更的说明不适用九、本年度分红方案已经股东大会通过。",
+             "2、公司按时召开股东大会并公告决议。",
+             "（二）排污情况本年度各车间废水经处理后均按标准排放。"]
     risk = extract_paragraphs(_doc(lines), "risk")
-    assert [p.text[:6] for p in risk] == ["1、行业竞争", "2、新产品的"]
-    lines = ["第四节 董事会报告", "2、面临的风险因素", "（1）宏观经济风险", "如果需求下滑，公司销售将面临不确定性。",
-             "（七）报告期内的技术创新情况1、技术创新情况本公司一向重视自主创新，技术创新工作如下：",
-             "（1）开展新产品研究，公司成功开发出锂电池管理系统。"]
+    assert [p.text[:6] for p in risk] == ["1、同类厂商", "2、海外客户"]
+    lines = ["第四节 董事会报告", "2、面临的风险因素", "（1）需求波动风险", "下游订单若继续减少，公司开工率将随之下降。",
+             "（七）本年度研发成果1、新品情况公司全年推出三款新型号，研发工作概述如下：",
+             "（1）完成了第二代控制板的设计定型。"]
     risk = extract_paragraphs(_doc(lines), "risk")
-    assert [p.text[:6] for p in risk] == ["如果需求下滑"]
+    assert [p.text[:6] for p in risk] == ["下游订单若继"]
 
 
 def test_a_risk_block_numbering_its_items_in_an_outer_kind_stays_whole() -> None:
