@@ -165,23 +165,15 @@ def add_speedups(results: dict[str, Any]) -> None:
 
 def host_info() -> dict[str, Any]:
     """CPU model and the flags that decide the fast dtypes, torch's own bf16 check, time and load."""
-    model, flags = "?", set[str]()
-    try:
-        for line in Path("/proc/cpuinfo").read_text("utf-8").splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name" and model == "?":
-                model = value.strip()
-            elif key.strip() == "flags" and not flags:
-                flags = set(value.split())
-    except OSError:
-        pass
-    from risklens.model.classifier import bf16_supported
+    from risklens.model.cpu import bf16_supported, cpu_info
+
+    model, flags = cpu_info() or ("?", frozenset[str]())
 
     return {
         "cpu": model,
         "cpu_count": os.cpu_count(),
         "cpu_flags": {flag: flag in flags for flag in CPU_FLAGS},
-        "torch_bf16_supported": bf16_supported(),
+        "torch_bf16_supported": bf16_supported(),  # native bf16: torch supports it and a flag names it
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "load_average": _load_average(),
     }

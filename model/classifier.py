@@ -24,6 +24,7 @@ import torch
 
 from risklens.labels.taxonomy import LABELS
 from risklens.model.calibration import apply_thresholds, sigmoid
+from risklens.model.cpu import bf16_supported as bf16_supported
 from risklens.model.encoder import BertClassifier
 from risklens.model.inputs import Paragraph, Window, as_paragraphs, distinct, make_windows
 from risklens.model.meta import PRECISIONS, ModelMeta, Precision
@@ -412,11 +413,3 @@ def _load_hf_model(auto_class: Any, directory: Path) -> Any:
     finally:
         if bar_was_on:
             hf_logging.enable_progress_bar()
-
-
-def bf16_supported() -> bool:
-    """True when this CPU runs bf16 matrix products natively (AVX512-BF16 or AMX)."""
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False

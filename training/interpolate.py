@@ -77,7 +77,9 @@ def interpolate_run(start_dir: Path, tuned_run: Path, alpha: float, out_run: Pat
     """A run directory whose ``model-best`` interpolates ``start_dir`` and ``tuned_run/model-best``.
 
     ``training_config.json`` is the tuned run's (same dataset, same calibration options), so
-    ``risklens recalibrate out_run`` fits temperature and thresholds on dev as for any run.
+    ``risklens recalibrate out_run`` fits temperature and thresholds on dev as for any run. Its
+    held-out score then uses the tuned run's seed for the folds; to compare it with the start
+    model's on equal folds, use ``experiments/selection_noise.py``.
     """
     tuned_run, out_run = Path(tuned_run), Path(out_run)
     config = tuned_run / "training_config.json"

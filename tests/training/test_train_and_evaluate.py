@@ -33,6 +33,8 @@ def test_training_writes_best_and_last_models_with_config_and_log(trained: Train
         assert (clf.fusion is not None) == ("fused_cross_fitted" in clf.meta.metrics["fusion_dev_check"]
                                             and clf.meta.fusion)
         assert set(clf.thresholds) == set(LABELS) and clf.temperature > 0
+        host = clf.meta.metrics["calibration_host"]  # dev figures carry the host they were computed on
+        assert host["precision"] in ("fp32", "bf16") and "amx_bf16" in host["cpu_flags"]
         assert (directory / "training_config.json").is_file()
         assert clf.meta.training_config["epochs"] == 2
     assert 1 <= trained.best_epoch <= trained.epochs_run <= 2
