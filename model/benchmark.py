@@ -164,7 +164,7 @@ def add_speedups(results: dict[str, Any]) -> None:
 
 
 def host_info() -> dict[str, Any]:
-    """CPU model and the flags that decide the fast dtypes, torch's own bf16 check, time and load."""
+    """CPU model and the flags that decide the fast dtypes, whether bf16 runs natively, time and load."""
     from risklens.model.cpu import bf16_supported, cpu_info
 
     model, flags = cpu_info() or ("?", frozenset[str]())
