@@ -8,8 +8,8 @@ speed; ``alpha`` is chosen on dev like any other hyper-parameter (Wortsman et al
 fine-tuning of zero-shot models", 2022). Both models must share an architecture and every
 tensor name, which a warm-started continuation does by construction.
 
-``interpolate_run`` writes a run directory (``model-best/``, ``training_config.json``,
-``train.log``) that ``risklens recalibrate`` then calibrates like any finished run.
+``interpolate_run`` writes a run directory (``model-best/``, ``training_config.json``) that
+``risklens recalibrate`` then calibrates like any finished run.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from risklens.model.classifier import WEIGHTS_FILE
 from risklens.model.meta import ModelMeta
-
-WEIGHTS = "model.safetensors"
 
 
 def interpolate_state(
@@ -60,13 +59,13 @@ def interpolate_model(start_dir: Path, tuned_dir: Path, alpha: float, out_dir: P
     """Write ``tuned_dir`` with interpolated weights to ``out_dir``; its ``risklens.json`` records how."""
     start_dir, tuned_dir, out_dir = Path(start_dir), Path(tuned_dir), Path(out_dir)
     for directory in (start_dir, tuned_dir):
-        if not (directory / WEIGHTS).is_file():
-            raise FileNotFoundError(f"{directory}: no {WEIGHTS}; expected a saved RiskLens model directory.")
-    state = interpolate_state(load_file(start_dir / WEIGHTS), load_file(tuned_dir / WEIGHTS), alpha)
+        if not (directory / WEIGHTS_FILE).is_file():
+            raise FileNotFoundError(f"{directory}: no {WEIGHTS_FILE}; expected a saved RiskLens model directory.")
+    state = interpolate_state(load_file(start_dir / WEIGHTS_FILE), load_file(tuned_dir / WEIGHTS_FILE), alpha)
     if out_dir.exists():
         shutil.rmtree(out_dir)
-    shutil.copytree(tuned_dir, out_dir, ignore=shutil.ignore_patterns(WEIGHTS))
-    save_file(state, out_dir / WEIGHTS, metadata={"format": "pt"})
+    shutil.copytree(tuned_dir, out_dir, ignore=shutil.ignore_patterns(WEIGHTS_FILE))
+    save_file(state, out_dir / WEIGHTS_FILE, metadata={"format": "pt"})
     meta = ModelMeta.load(out_dir)
     meta.metrics["interpolated"] = {"start": str(start_dir), "tuned": str(tuned_dir), "alpha": alpha}
     meta.save(out_dir)

@@ -16,9 +16,9 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+from risklens.model.classifier import WEIGHTS_FILE
 from risklens.model.meta import META_FILE
 
-WEIGHTS = "model.safetensors"
 COPIED = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "sentencepiece.bpe.model", "vocab.txt")
 
 
@@ -40,15 +40,15 @@ def cut_student(teacher_dir: Path, out_dir: Path, layers: Sequence[int]) -> dict
 
     teacher, out = Path(teacher_dir), Path(out_dir)
     config_path = teacher / "config.json"
-    if not config_path.is_file() or not (teacher / WEIGHTS).is_file():
-        raise StudentError(f"{teacher}: expected a model folder with config.json and {WEIGHTS} "
+    if not config_path.is_file() or not (teacher / WEIGHTS_FILE).is_file():
+        raise StudentError(f"{teacher}: expected a model folder with config.json and {WEIGHTS_FILE} "
                            "(a trained RiskLens model, e.g. model/default).")
     config = json.loads(config_path.read_text(encoding="utf-8"))
     total = int(config.get("num_hidden_layers", 0))
     chosen = sorted(set(layers))
     if not chosen or chosen[0] < 0 or chosen[-1] >= total:
         raise StudentError(f"{teacher} has layers 0..{total - 1}; got {list(layers)}.")
-    state = load_file(str(teacher / WEIGHTS))
+    state = load_file(str(teacher / WEIGHTS_FILE))
     renamed = {}
     for key, tensor in state.items():
         parts = key.split(".")
@@ -60,7 +60,7 @@ def cut_student(teacher_dir: Path, out_dir: Path, layers: Sequence[int]) -> dict
             parts[at] = str(chosen.index(old))
         renamed[".".join(parts)] = tensor.contiguous()
     out.mkdir(parents=True, exist_ok=True)
-    save_file(renamed, str(out / WEIGHTS), metadata={"format": "pt"})
+    save_file(renamed, str(out / WEIGHTS_FILE), metadata={"format": "pt"})
     config["num_hidden_layers"] = len(chosen)
     config["student_of"] = {"teacher": str(teacher), "layers": chosen}
     (out / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
