@@ -3,9 +3,10 @@
 ``bf16_supported`` decides the ``auto`` precision of the torch and OpenVINO encoders. torch's own
 check (oneDNN's ``_is_mkldnn_bf16_supported``) also answers yes on AVX-512 CPUs that lack the bf16
 instructions, where bf16 matrix products are emulated: on such a host (Xeon, AVX-512 without
-AVX512-BF16 or AMX, 2026-12-06) the shipped model ran 8.8 paragraphs/s in bf16 against 23.9 in
-fp32, and OpenVINO's bf16 hint made the runtime parity test take 389 s instead of seconds. So the
-CPU's flags must name a bf16 instruction set too, where the system lists them.
+AVX512-BF16 or AMX, 2026-12-06) the shipped model ran 14.2 paragraphs/s in bf16 against 26.8 in
+fp32 (``risklens benchmark predict --limit 128``), and OpenVINO's bf16 hint made the runtime
+parity test take 389 s instead of seconds. So the CPU's flags must name a bf16 instruction set
+too, where the system lists them.
 """
 
 from __future__ import annotations
