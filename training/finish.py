@@ -66,6 +66,11 @@ def calibrate_models(
             calibrate_model(directory, config, splits, baseline, metrics, provenance)
 
 
+KEPT_METRICS = ("interpolated",)
+"""Records in a model's ``metrics`` of where its weights came from (``training.interpolate``):
+calibration cannot recompute them, so it carries them over instead of dropping them."""
+
+
 def calibrate_model(
     directory: Path, config: TrainConfig, splits: Splits, baseline: TfidfOvR, metrics: dict[str, Any],
     provenance: dict[str, Any],
@@ -86,6 +91,7 @@ def calibrate_model(
     classifier.meta.thresholds = result.thresholds
     classifier.fusion = result.fusion
     classifier.meta.training_config = config.portable_dict(provenance)
+    kept = {key: classifier.meta.metrics[key] for key in KEPT_METRICS if key in classifier.meta.metrics}
     classifier.meta.metrics = {
         "best_epoch": metrics["best_epoch"],
         "dev_history": metrics["dev_history"],
@@ -93,6 +99,7 @@ def calibrate_model(
         "fusion_dev_check": result.dev_scores,
         "calibration_host": calibration_host(classifier.precision),
         "tfidf_baseline": metrics["tfidf_baseline"],
+        **kept,
     }
     classifier.save_pretrained(directory, dtype=config.save_dtype)
     baseline.save(directory)

@@ -10,6 +10,7 @@ import pytest
 from risklens.cli import main
 from risklens.labels.taxonomy import LABELS
 from risklens.model import RiskClassifier
+from risklens.model.meta import ModelMeta
 from risklens.training import TrainConfig, evaluate_examples, read_jsonl, to_markdown, train
 from risklens.training.provenance import tree_sha256
 from risklens.training.run import TrainResult
@@ -138,6 +139,9 @@ def test_cli_errors_are_one_line(tmp_path: Path, tiny_dataset: Path, capsys: pyt
 
 def test_a_finished_run_can_be_recalibrated(trained: TrainResult, tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
+    meta = ModelMeta.load(trained.best_dir)
+    meta.metrics["interpolated"] = {"start": "a", "tuned": "b", "alpha": 0.25}  # as training.interpolate records it
+    meta.save(trained.best_dir)
     assert main(["recalibrate", str(trained.out_dir)]) == 0
     assert "refitted on dev" in capsys.readouterr().err
     report = json.loads((trained.out_dir / "test-report.json").read_text("utf-8"))
@@ -146,4 +150,6 @@ def test_a_finished_run_can_be_recalibrated(trained: TrainResult, tmp_path: Path
     assert "training_config.json or model-best" in capsys.readouterr().err
     assert (trained.best_dir / "README.md").read_text("utf-8").startswith("# ")
     assert (trained.best_dir / "tfidf.json").is_file()  # the tuned baseline sits beside the model
-    assert "tfidf_baseline" in RiskClassifier.from_pretrained(trained.best_dir).meta.metrics
+    metrics = RiskClassifier.from_pretrained(trained.best_dir).meta.metrics
+    assert "tfidf_baseline" in metrics
+    assert metrics["interpolated"]["alpha"] == 0.25  # calibration keeps where the weights came from
