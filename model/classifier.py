@@ -114,6 +114,7 @@ class RiskClassifier:
             "precision": self.precision,
             "runtime": self.runtime,
             "max_length": meta.max_length,
+            "item_windows": meta.item_windows,
         }
 
     # ------------------------------------------------------------- load and save
@@ -266,6 +267,7 @@ class RiskClassifier:
             stride=self.meta.stride,
             max_heading_chars=self.meta.max_heading_chars,
             use_headings=use_headings,
+            item_windows=self.meta.item_windows,
         )
 
         def forward(batch: dict[str, torch.Tensor]) -> np.ndarray:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from risklens.filings.paragraphs import HEADING_SEPARATOR
+from risklens.model.enumerations import list_items
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ def make_windows(
     stride: int,
     max_heading_chars: int,
     use_headings: bool = True,
+    item_windows: bool = False,
 ) -> list[Window]:
     """Tokenise paragraphs into windows of at most ``max_length`` tokens.
 
@@ -118,6 +120,9 @@ def make_windows(
     split (``truncation="only_second"``), so every window repeats the heading; paragraphs
     without one are encoded as a single sequence. Consecutive windows share ``stride``
     tokens. ``use_headings=False`` drops all headings (the text-only evaluation mode).
+    ``item_windows`` adds, for a paragraph that only lists named risks
+    (``model.enumerations.list_items``), one window per item (with the heading) after the
+    paragraph's own: max-pooled, the list gets the union of its items' leaves.
     """
     if max_length < 16:
         raise ValueError(f"max_length must be at least 16 tokens, got {max_length}.")
@@ -125,16 +130,20 @@ def make_windows(
         raise ValueError(f"stride must be in [0, max_length/2), got {stride} for {max_length}.")
     # A heading longer than the window leaves no room for text; a quarter of it is plenty.
     heading_chars = min(max_heading_chars, max_length // 4)
+    inputs = [(i, para.text, para.heading) for i, para in enumerate(paragraphs)]
+    if item_windows:
+        inputs += [(i, para.text[start:end], para.heading) for i, para in enumerate(paragraphs)
+                   for start, end in list_items(para.text)]
     with_heading: list[int] = []
     without: list[int] = []
     headings: list[str] = []
-    for i, para in enumerate(paragraphs):
-        heading = shorten_heading(para.heading, heading_chars) if use_headings else ""
+    for row, (_, _, full_heading) in enumerate(inputs):
+        heading = shorten_heading(full_heading, heading_chars) if use_headings else ""
         if heading:
-            with_heading.append(i)
+            with_heading.append(row)
             headings.append(heading)
         else:
-            without.append(i)
+            without.append(row)
     windows: list[Window] = []
     common: dict[str, Any] = {
         "max_length": max_length,
@@ -144,13 +153,13 @@ def make_windows(
         "return_attention_mask": False,
     }
     if with_heading:
-        texts = [paragraphs[i].text for i in with_heading]
+        texts = [inputs[row][1] for row in with_heading]
         enc = tokenizer(headings, texts, truncation="only_second", **common)
-        windows.extend(_collect(enc, with_heading))
+        windows.extend(_collect(enc, [inputs[row][0] for row in with_heading]))
     if without:
-        texts = [paragraphs[i].text for i in without]
+        texts = [inputs[row][1] for row in without]
         enc = tokenizer(texts, truncation=True, **common)
-        windows.extend(_collect(enc, without))
+        windows.extend(_collect(enc, [inputs[row][0] for row in without]))
     return windows
 
 

@@ -54,6 +54,7 @@ class ModelMeta:
     stride: int = 64  # tokens shared by consecutive windows of one paragraph
     max_heading_chars: int = 64  # innermost characters of the heading path kept
     window_pooling: str = "max"  # how window logits combine into one paragraph score
+    item_windows: bool = False  # also read each item of a list of named risks as a window (model.enumerations)
     fusion: bool = False  # a stacked head (fusion.json + tfidf.*) sits beside the weights
     precision: str = "auto"  # inference default: "auto" (bf16 where the CPU has it), "fp32", "bf16", "int8"
     weights_dtype: str = "float32"  # dtype the safetensors were stored in
@@ -71,6 +72,8 @@ class ModelMeta:
             raise ValueError(
                 f"window_pooling must be 'max' or 'mean', got {self.window_pooling!r}."
             )
+        if self.item_windows and self.window_pooling != "max":
+            raise ValueError("item_windows needs window_pooling 'max': a list gets the union of its items' leaves.")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}.")
         if not self.temperature > 0:

@@ -197,7 +197,8 @@ def calibration_batches(classifier: Any, paragraphs: Iterable[object], *, batch_
 
     meta = classifier.meta
     windows = make_windows(classifier.tokenizer, as_paragraphs(paragraphs), max_length=meta.max_length,
-                           stride=meta.stride, max_heading_chars=meta.max_heading_chars, use_headings=use_headings)
+                           stride=meta.stride, max_heading_chars=meta.max_heading_chars, use_headings=use_headings,
+                           item_windows=meta.item_windows)
     windows.sort(key=lambda w: len(w.input_ids))
     full = max(len(windows) // batch_size, 1) * batch_size  # equal batches (histograms stack them); drop the rest
     for start in range(0, min(full, len(windows)), batch_size):

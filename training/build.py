@@ -83,6 +83,7 @@ def build_classifier(config: TrainConfig, training_config: dict[str, Any] | None
         stride=config.stride,
         max_heading_chars=config.max_heading_chars,
         window_pooling=config.window_pooling,
+        item_windows=config.uses_item_windows,
         training_config=training_config if training_config is not None else config.to_dict(),
     )
     classifier = RiskClassifier(model, tokenizer, meta)

@@ -55,7 +55,9 @@ def render_card(
         "## Model",
         "",
         f"- Encoder: fine-tuned `{meta.base_model}`, windows of {meta.max_length} tokens with "
-        f"{meta.stride}-token overlap, {meta.window_pooling}-pooled per paragraph; weights stored as "
+        f"{meta.stride}-token overlap, {meta.window_pooling}-pooled per paragraph"
+        + ("; a paragraph that only lists named risks is also read item by item (`item_windows`)" if meta.item_windows else "")
+        + "; weights stored as "
         f"{meta.weights_dtype} safetensors (upcast to fp32 at load). Plain "
         "`AutoModelForSequenceClassification.from_pretrained(dir)` loads it (multi-label, id2label = the 30 leaves).",
         f"- Calibration on dev: temperature {meta.temperature:.3f}; per-leaf thresholds shrunk toward 0.5.",

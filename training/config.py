@@ -39,6 +39,7 @@ class TrainConfig:
     stride: int = 64  # tokens shared by consecutive windows of one long paragraph
     max_heading_chars: int = 64  # innermost characters of the heading path kept
     window_pooling: str = "max"  # how window logits combine into a paragraph logit
+    item_windows: bool = True  # read each item of a list of named risks as a window too (only with "max" pooling)
     heading_dropout: float = 0.4  # chance a training paragraph is shown without its heading
     # --- data mix
     silver_weight: float = 0.4  # loss weight of a silver row (gold = 1)
@@ -72,6 +73,11 @@ class TrainConfig:
     eval_batch_size: int = 32
     name: str = "risklens-zh"  # model name stored in risklens.json
     version: str = ""  # model version; empty = creation time
+
+    @property
+    def uses_item_windows(self) -> bool:
+        """Item windows take effect with max-pooling only (a list gets the union of its items' leaves)."""
+        return self.item_windows and self.window_pooling == "max"
 
     def __post_init__(self) -> None:
         checks: list[tuple[str, bool, str]] = [

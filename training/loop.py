@@ -199,7 +199,7 @@ def train_step(classifier: RiskClassifier, batch: list[Example], config: TrainCo
     paragraphs = [Paragraph(text=e.text, heading=e.heading if keep else "") for e, keep in zip(batch, kept, strict=True)]
     windows = make_windows(
         classifier.tokenizer, paragraphs, max_length=config.max_length, stride=config.stride,
-        max_heading_chars=config.max_heading_chars,
+        max_heading_chars=config.max_heading_chars, item_windows=config.uses_item_windows,
     )
     inputs = collate(windows, classifier._pad_id, token_types=classifier._token_types)
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.train_precision == "bf16"):

@@ -277,7 +277,7 @@ def inherited_options(model_dir: Path) -> dict[str, Any]:
     known = set(TrainConfig.__dataclass_fields__)
     options = {k: v for k, v in recipe.items() if k in known and k not in _RUN_FIELDS}
     # the windowing the parent was saved with, even when it has no recorded recipe
-    for key in ("max_length", "stride", "max_heading_chars", "window_pooling"):
+    for key in ("max_length", "stride", "max_heading_chars", "window_pooling", "item_windows"):
         if key in meta:
             options[key] = meta[key]
     return options
