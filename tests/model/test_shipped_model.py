@@ -66,3 +66,12 @@ def test_cloudwalk_named_risks_get_their_leaf(shipped: RiskClassifier, seeds_dir
     prediction = shipped.predict([{"text": text, "heading": heading}])[0]
     assert prediction.scores[leaf] >= 0.8, (heading, round(prediction.scores[leaf], 3))
     assert leaf in prediction.labels
+
+
+def test_a_list_of_named_risks_gets_every_item_leaf(shipped: RiskClassifier) -> None:
+    """Annual reports often name their risks in one line; the shipped model reads each item (item_windows)."""
+    assert shipped.meta.item_windows
+    text = "一是汇率波动风险；二是原材料价格上涨风险；三是核心人员流失风险。"  # written for this test
+    for heading in ("第三节 管理层讨论与分析 / （四）可能面对的风险", ""):
+        labels = shipped.predict([{"text": text, "heading": heading}], use_headings=bool(heading))[0].labels
+        assert {"fx_and_interest_rate", "supply_chain", "core_talent_and_know_how"} <= set(labels), (heading, labels)
