@@ -17,6 +17,8 @@ hold out whole filings, as calibration's do). For each input mode the script pri
 dev micro-F1 and the no-leaf share of dev's ``[]`` paragraphs (gate fitted on the other folds),
 the no-leaf share of the near-miss set's negated and non-risk paragraphs and of the mined check
 (gate fitted on all of dev), and the held-out dev score with the bias chosen inside the folds.
+The last row is the lexical alternative, no gate: no leaf wherever ``model.cues``' non-risk cue
+fires (a negation, result or forecast and no argued risk).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from sklearn.metrics import f1_score
 
 from risklens.labels.nearmiss import EMPTY_GROUPS, load_near_miss
 from risklens.model.classifier import RiskClassifier
+from risklens.model.cues import CUE_PATTERNS, fires_on
 from risklens.model.inputs import Paragraph, make_windows
 from risklens.model.pooling import collate, pool_numpy
 from risklens.training.calibrate import fold_ids
@@ -41,6 +44,7 @@ from risklens.training.filing_level import filing_groups
 from risklens.training.near_miss import near_miss_examples
 
 MODES = ("heading", "text")
+NONRISK = (CUE_PATTERNS["nonrisk_cue"]["says"], CUE_PATTERNS["nonrisk_cue"]["unless"])
 BIASES = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0)
 
 
@@ -174,6 +178,13 @@ def main() -> None:
                                                                      y_dev[train], threshold))
             chosen[held] = gated(probs("dev")[held], gate_cv[held], best)
         rows["bias chosen in folds"] = {"dev": score(chosen, y_dev, threshold)}
+        # the lexical alternative: no leaf wherever model.cues' non-risk cue fires
+        cue = {name: np.array([fires_on(e.text, *NONRISK) for e in rows_]) for name, rows_ in
+               (("dev", dev), ("near_empty", near_empty), ("mined", mined))}
+        rows["cue rule"] = {"dev": score(np.where(cue["dev"][:, None], 0.0, probs("dev")), y_dev, threshold),
+                            "dev_empty_no_leaf": no_leaf(np.where(cue["dev"][:, None], 0.0, probs("dev"))[empty], threshold),
+                            "near_no_leaf": no_leaf(np.where(cue["near_empty"][:, None], 0.0, probs("near_empty")), threshold),
+                            "mined_no_leaf": no_leaf(np.where(cue["mined"][:, None], 0.0, probs("mined")), threshold)}
         report[mode] = rows
         print(f"\n{mode}: dev score (mean micro/macro-F1, gate cross-fitted) | dev [] with no leaf | "
               "near-miss negated + non-risk with no leaf | mined check with no leaf")
