@@ -168,7 +168,8 @@ class Joiner:
             return 1
         if parse_enumerator(nxt.text) is not None or is_front_title(nxt.text):
             return 1
-        if has_heading_ending(title):
+        # a long risk-block title ("…的风险因素以及采取的对策") is a heading, not wrapped text
+        if has_heading_ending(title) or section_of_heading(title, chapter_level=False, numbered_risk_factors=False):
             return 1
         if not ends_sentence(nxt.text) and not self.is_full(nxt) and could_be_title(title + nxt.text):
             return 2  # a long heading wrapped onto a second line

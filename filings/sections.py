@@ -49,12 +49,18 @@ _SPECIAL = re.compile(r"^(?:本次发行)?特别风险提示$")
 # An annual report's (or its MD&A chapter's) risk block goes by many names: "可能面对的风险",
 # "公司面临的风险和应对措施", "对公司未来发展战略和经营目标的实现产生不利影响的风险因素及对策",
 # "对公司发展不利的风险因素", or plain "风险与对策" (only with the countermeasures suffix: a bare
-# "风险" heading is too common to open a section).
-_COUNTERMEASURES = r"(?:(?:及|与|和)其?(?:采取的)?(?:应对|对策|防范|措施|解决)(?:措施|策略|对策|和措施|及措施|办法)?)"
-_FACING = r"(?:本?公司|我公司)?(?:未来)?(?:可能)?面(?:对|临)的?(?:主要|重大)?风险(?:因素)?"
-_ADVERSE = (r"(?:可能)?对(?:本?公司|我公司|我国)?(?:未来)?(?:发展战略和经营目标的实现|经营目标的实现|发展|经营)"
+# "风险" heading is too common to open a section). Older MD&A chapters add "和机遇", "和挑战" or
+# "的分析", and "以及采取的对策" / "，以及采取的措施和对策" / "及公司拟采取的对策和措施".
+_COUNTERMEASURES = (r"(?:[，,]?(?:以?及|与|和)(?:其|公司)?拟?(?:采取的)?(?:应对|对策|防范|措施|解决)"
+                    r"(?:措施|策略|对策|和措施|和对策|及措施|办法)?)")
+_ALSO = r"(?:(?:和|与|及)(?:机遇|挑战)|的?分析)"
+_FACING = r"(?:本?公司|我公司)?(?:未来(?:发展)?)?(?:可能)?面(?:对|临)的?(?:主要|重大)?风险(?:因素)?"
+_ADVERSE = (r"(?:可能)?对(?:本?公司|我公司|我国)?(?:未来)?(?:发展战略和经营目标的?实现|经营目标的?实现|发展|经营)"
             r"(?:产生)?不利(?:影响)?的(?:所有|主要)?风险(?:因素)?")
-_ANNUAL = re.compile(rf"^(?:(?:{_FACING}|{_ADVERSE}){_COUNTERMEASURES}?|(?:主要)?风险(?:因素)?{_COUNTERMEASURES})$")
+ANNUAL_TITLE: Final = (rf"(?:(?:{_FACING}|{_ADVERSE}){_ALSO}?{_COUNTERMEASURES}?"
+                       rf"|(?:主要)?风险(?:因素)?{_COUNTERMEASURES}(?:分析)?)")
+"""The names of an annual report's risk block, unanchored (``readers.docx`` finds them inside run-on text)."""
+_ANNUAL = re.compile(rf"^{ANNUAL_TITLE}$")
 _INQUIRY = re.compile(r"^(?:相关)?风险(?:提示|揭示)$")
 _RISK_MANAGEMENT = re.compile(r"^(?:全面)?风险管理(?:情况|概况)?$")
 

@@ -24,6 +24,7 @@ import zipfile
 from risklens.filings.errors import DecompressionLimit, DocumentTooComplex, FilingError
 from risklens.filings.limits import DEFAULT_LIMITS, MIB, ParseLimits
 from risklens.filings.readers.raw import UNKNOWN_PAGE, RawDocument, RawLine
+from risklens.filings.sections import ANNUAL_TITLE
 
 _MAIN_PART = "word/document.xml"
 
@@ -83,13 +84,52 @@ _PAREN_DUN = re.compile(r"^([（(][一二三四五六七八九十]{1,3}[）)])[�
 _ENUMERATED = re.compile(r"第[一二三四五六七八九十]{1,3}[节章]|[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]|\d{1,2}[、.．]")
 
 
+# A numbered risk-block title inside a Word paragraph ("…展望（一）公司面临的主要风险目前我国…"),
+# or an unnumbered one between a sentence end and a numbered item ("…集群。公司面临的风险和应对措施1、…").
+_ENUMERATOR = r"(?:[（(](?:[一二三四五六七八九十]{1,3}|\d{1,2})[）)][、，]?|[一二三四五六七八九十]{1,3}[、.．]|\d{1,2}[、.．](?!\d))"
+_RISK_TITLE = re.compile(
+    rf"(?P<numbered>{_ENUMERATOR})(?P<title>{ANNUAL_TITLE})"
+    rf"|(?:(?<=^)|(?<=[。；！？]))(?P<plain>{ANNUAL_TITLE})(?=[：:]|{_ENUMERATOR}|[一二三四五六七八九十]是|$)"
+)
+
+
 def split_run_on(text: str) -> list[str]:
-    """One Word paragraph as lines: split a long one where a numbered heading or item
-    follows a sentence end (many converted filings hold a whole chapter in one paragraph)."""
+    """One Word paragraph as lines: a long one split where a numbered heading or item follows
+    a sentence end (many converted filings hold a whole chapter in one paragraph), then an
+    annual report's risk-block title put on a line of its own (``split_risk_title``)."""
     if len(text) <= RUN_ON_CHARS:
-        return [text]
-    parts = [part.strip() for part in _LOST_BREAK.split(text)]
-    return [_heading_colon(part) for part in parts if part]
+        parts = [text]
+    else:
+        parts = [_heading_colon(part) for part in (p.strip() for p in _LOST_BREAK.split(text)) if part]
+    return [line for part in parts for line in _title_lines(part)]
+
+
+def _title_lines(part: str) -> list[str]:
+    before, title, after = split_risk_title(part)
+    if not title:
+        return [part]
+    return [*([before] if before else []), title, *(_title_lines(after) if after else [])]
+
+
+def split_risk_title(text: str) -> tuple[str, str, str]:
+    """``(before, title, after)`` around the first risk-block title (``sections.ANNUAL_TITLE``)
+    in ``text``, with its number; ``("", "", text)`` when there is none.
+
+    Converted MD&A chapters lose the break after a title as often as before it: "（五）公司面临的
+    风险一是…" and "（3）对公司未来发展战略…风险因素以及采取的对策：公司对…" held their risk block
+    inside one line, so the block was never found (43 of the corpus's 180 chapters that gave
+    "no risk section" yield their block now). The title becomes a line of its own, without the
+    colon or the "、" after "（三）" that the other formats do not print; a title alone on its
+    line keeps its characters, so the normalised text changes only where a break was lost.
+    """
+    match = _RISK_TITLE.search(text)
+    if match is None:
+        return "", "", text
+    title = (match.group("numbered") or "") + (match.group("title") or match.group("plain"))
+    before, rest = text[: match.start()].strip(), text[match.end() :].lstrip("：:，, ").strip()
+    if not before and rest in ("", "。"):  # a title on its own line already: only a "（三）、" to undo
+        return "", _PAREN_DUN.sub(r"\1", text.strip()) if _PAREN_DUN.match(text) else text, ""
+    return before, _PAREN_DUN.sub(r"\1", title.strip()), rest
 
 
 def _heading_colon(part: str) -> str:

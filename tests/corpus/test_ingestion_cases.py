@@ -124,6 +124,11 @@ def test_annual_report_pdfs_keep_table_cells_out_of_their_risk_blocks(corpus_dir
     "（五）公司面临的风险和应对措施", "3、对公司发展不利的风险因素", "4、未来可能面临的风险与对策",
     "（四）可能对公司未来发展战略和经营目标的实现产生不利影响的风险因素及对策",
     "5、风险与对策", "（三）风险因素及采取的对策和措施", "（三）公司可能面临的主要风险因素及应对策略",
+    # older MD&A chapters (c. 2008–2013)
+    "（五）可能面对的风险和机遇", "（四）公司面临的风险因素和挑战", "（二）未来面对的风险因素分析", "（三）未来发展面临的主要风险",
+    "（3）对公司未来发展战略和经营目标的实现产生不利影响的风险因素以及采取的对策",
+    "（四）可能对公司未来发展战略和经营目标的实现产生不利影响的风险因素及公司拟采取的对策和措施",
+    "（四）风险因素及对策分析",
 ])
 def test_md_and_a_risk_blocks_open_under_their_many_names(title: str) -> None:
     item = "（1）原材料价格波动风险" if title[0].isdigit() else "1、原材料价格波动风险"
@@ -155,6 +160,15 @@ def test_md_and_a_chapters_with_countermeasure_headings_yield_risks(corpus_dir: 
     for name in ("735.docx", "602.docx", "629.docx"):
         risk = extract_paragraphs(load_document(corpus_dir / "mdna-docx" / name), "risk")
         assert len(risk) >= 2 and {p.section for p in risk} == {ANNUAL_REPORT_RISKS}, name
+
+
+def test_md_and_a_chapters_whose_risk_title_lost_its_line_break_yield_risks(corpus_dir: Path) -> None:
+    # the Word conversion glued the title to the text around it ("…展望一、公司可能面临的风险目前我国…",
+    # "（五）公司面临的风险一是…", "…风险因素以及采取的对策公司对…"): "no risk section" before
+    for name in ("621.docx", "622.docx", "623.docx", "637.docx", "640.docx", "654.docx", "684.docx", "750.docx"):
+        risk = extract_paragraphs(load_document(corpus_dir / "mdna-docx" / name), "risk")
+        assert risk and {p.section for p in risk} == {ANNUAL_REPORT_RISKS}, name
+        assert not any("面临的风险" in p.text[:12] or "面对的风险" in p.text[:12] for p in risk), name  # no title left in a text
 
 
 # 2. Banks disclose their risks in a 风险管理 section.

@@ -81,3 +81,37 @@ def test_a_zip_that_is_not_word_and_a_word_zip_bomb(tmp_path: Path) -> None:
     limits = ParseLimits(max_stream_bytes=1024 * 1024, sandbox=False)
     with pytest.raises(DecompressionLimit, match="inflate to"):
         load_document(bomb.getvalue(), name="bomb.docx", limits=limits)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a title glued to the text after it, and to the end of the item before it
+        ("九、未来发展的展望（一）公司面临的主要风险目前行业需求放缓。",
+         ["九、未来发展的展望", "（一）公司面临的主要风险", "目前行业需求放缓。"]),
+        ("（五）公司面临的风险一是原材料价格上涨；", ["（五）公司面临的风险", "一是原材料价格上涨；"]),
+        ("（3）对公司未来发展战略和经营目标的实现产生不利影响的风险因素以及采取的对策：公司将加强管理。",
+         ["（3）对公司未来发展战略和经营目标的实现产生不利影响的风险因素以及采取的对策", "公司将加强管理。"]),
+        # unnumbered, between a sentence end and a numbered item
+        ("产能已全部投产。公司面临的风险和应对措施1、市场竞争风险", ["产能已全部投产。", "公司面临的风险和应对措施", "1、市场竞争风险"]),
+        ("（四）、可能面对的风险", ["（四）可能面对的风险"]),  # the 、 the other formats do not print
+        ("（四）可能面对的风险。", ["（四）可能面对的风险。"]),  # already a line of its own: unchanged
+        ("公司面临的风险主要是市场竞争。", ["公司面临的风险主要是市场竞争。"]),  # a sentence, not a title
+        ("（二）市场风险及对策分析", ["（二）市场风险及对策分析"]),  # names one risk: no block title
+    ],
+)
+def test_a_risk_block_title_gets_a_line_of_its_own(text: str, expected: list[str]) -> None:
+    assert split_run_on(text) == expected
+
+
+def test_a_chapter_with_its_risk_title_glued_to_the_text_yields_the_block() -> None:
+    document = docx.Document()
+    document.add_paragraph("第四节 管理层讨论与分析")
+    document.add_paragraph("九、公司未来发展的展望（四）可能面对的风险和机遇" + RISK_1)
+    document.add_paragraph("（五）对公司未来发展战略和经营目标的实现产生不利影响的风险因素以及采取的对策：" + RISK_2)
+    document.add_paragraph("十、接待调研、沟通、采访等活动情况")
+    out = io.BytesIO()
+    document.save(out)
+    paragraphs = extract_paragraphs(load_document(out.getvalue(), name="mdna.docx"), "risk")
+    assert [(p.section, p.text) for p in paragraphs] == [("annual_report_risks", RISK_1), ("annual_report_risks", RISK_2)]
+    assert paragraphs[0].heading.endswith("（四）可能面对的风险和机遇")
