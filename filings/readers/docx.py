@@ -117,8 +117,8 @@ def split_risk_title(text: str) -> tuple[str, str, str]:
 
     Converted MD&A chapters lose the break after a title as often as before it: "（五）公司面临的
     风险一是…" and "（3）对公司未来发展战略…风险因素以及采取的对策：公司对…" held their risk block
-    inside one line, so the block was never found (43 of the corpus's 180 chapters that gave
-    "no risk section" yield their block now). The title becomes a line of its own, without the
+    inside one line, so the block was never found (with the older wordings ``sections`` now
+    knows, 68 of the corpus's 180 chapters that gave "no risk section" yield their block). The title becomes a line of its own, without the
     colon or the "、" after "（三）" that the other formats do not print; a title alone on its
     line keeps its characters, so the normalised text changes only where a break was lost.
     """

@@ -128,7 +128,9 @@ def test_annual_report_pdfs_keep_table_cells_out_of_their_risk_blocks(corpus_dir
     "（五）可能面对的风险和机遇", "（四）公司面临的风险因素和挑战", "（二）未来面对的风险因素分析", "（三）未来发展面临的主要风险",
     "（3）对公司未来发展战略和经营目标的实现产生不利影响的风险因素以及采取的对策",
     "（四）可能对公司未来发展战略和经营目标的实现产生不利影响的风险因素及公司拟采取的对策和措施",
-    "（四）风险因素及对策分析",
+    "（四）风险因素及对策分析", "4、公司未来经营风险及拟采取的措施", "（四）公司战略实施和经营目标达成可能面临的风险",
+    "（三）对公司未来发展战略和经营目标实现的风险因素", "（四）2017年公司发展可能面临的风险因素",
+    "3、实施上述计划可能面临的风险因素", "（三）影响公司未来发展的风险因素及应对措施", "（三）公司发展中可能遇到的风险因素分析",
 ])
 def test_md_and_a_risk_blocks_open_under_their_many_names(title: str) -> None:
     item = "（1）原材料价格波动风险" if title[0].isdigit() else "1、原材料价格波动风险"
@@ -148,7 +150,10 @@ def test_a_risk_block_title_printed_with_a_full_stop_still_opens_it() -> None:
         extract_paragraphs(_doc(sentence), "risk")
 
 
-@pytest.mark.parametrize("title", ["（一）经营风险", "二、信息服务业的风险因素", "（二）市场风险及对策分析", "五、风险"])
+@pytest.mark.parametrize("title", ["（一）经营风险", "二、信息服务业的风险因素", "（二）市场风险及对策分析", "五、风险",
+                                   # a prospectus's 填补回报 item and an outlook: they mention risks, they are no risk block
+                                   "1、公司现有业务板块面临的主要风险", "3、下一年度经营计划以及未来面对的风险",
+                                   "（六）公司发展战略、面临的风险因素"])
 def test_a_heading_that_only_names_a_risk_opens_no_block(title: str) -> None:
     lines = ["第四节 管理层讨论与分析", title, "主要原材料价格波动较大，可能压缩公司毛利空间。"]
     with pytest.raises(NoRiskSection):
@@ -165,7 +170,9 @@ def test_md_and_a_chapters_with_countermeasure_headings_yield_risks(corpus_dir: 
 def test_md_and_a_chapters_whose_risk_title_lost_its_line_break_yield_risks(corpus_dir: Path) -> None:
     # the Word conversion glued the title to the text around it ("…展望一、公司可能面临的风险目前我国…",
     # "（五）公司面临的风险一是…", "…风险因素以及采取的对策公司对…"): "no risk section" before
-    for name in ("621.docx", "622.docx", "623.docx", "637.docx", "640.docx", "654.docx", "684.docx", "750.docx"):
+    for name in ("621.docx", "622.docx", "623.docx", "637.docx", "640.docx", "654.docx", "684.docx", "750.docx",
+                 # and titles in older wordings ("4、公司未来经营风险及拟采取的措施", "…经营目标达成所面临的风险")
+                 "754.docx", "811.docx", "853.docx", "867.docx", "790.docx"):
         risk = extract_paragraphs(load_document(corpus_dir / "mdna-docx" / name), "risk")
         assert risk and {p.section for p in risk} == {ANNUAL_REPORT_RISKS}, name
         assert not any("面临的风险" in p.text[:12] or "面对的风险" in p.text[:12] for p in risk), name  # no title left in a text
