@@ -29,6 +29,8 @@ These rules keep the outline honest where layout is lost:
   outside （1）), past 1 and not open: "八、…不适用" after "（四）风险因素", "（七）报告期内的
   技术创新情况…" after "2、面临的风险因素". A block that nests its items the other way round
   ("（三）可能面对的风险" / "一、市场风险") opens that kind at 1 first, so it stays whole.
+- And at a later number of the kind of a heading open around the block ("九、…说明不适用十、…"
+  under "三、… / 4、公司面临的风险"): a sibling of that heading whose break was lost.
 """
 
 from __future__ import annotations
@@ -136,10 +138,15 @@ class _Stack:
         """True if a paragraph numbered ``enum`` belongs to the outline around the current block:
         a number past 1 of a kind no open heading has, and either a 一、 kind in an annual
         report's risk block (whose heading sits at an inner level) or a kind outside the
-        block's own numbered heading."""
+        block's own numbered heading; or a later number of the kind of a heading open around
+        the block ("九、…说明不适用十、…" under "三、… / 4、公司面临的风险": a sibling of "三、" whose
+        break was lost, so it could not close the block as a heading)."""
         index = self._block_index()
-        if index is None or enum.number <= 1 or self.has_kind(enum.kind):
+        if index is None or enum.number <= 1:
             return False
+        if self.has_kind(enum.kind):
+            innermost = max(i for i, item in enumerate(self.items) if item.kind == enum.kind)
+            return innermost < index and enum.number > self.items[innermost].number
         block = self.items[index]
         if enum.kind == "cn" and block.section in ENDS_AT_TABLE:
             return True
