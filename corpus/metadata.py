@@ -31,6 +31,13 @@ _CJK = r"\u4e00-\u9fff"
 _COMPANY = re.compile(rf"([{_CJK}（）()]{{2,40}}?(?:股份有限公司|有限责任公司|有限公司))")
 _LABEL = re.compile(r"^(?:关于|(?:本公司|公司|发行人|本行|本集团)?指|公司名称|公司中文名称|中文名称|发行人名称|名称)")
 _NOT_ISSUER = re.compile(r"证券|会计师|律师|承销|保荐|资产评估|登记结算|交易所|国务院|委员会")
+# A line that starts with a deal or a relation names another company, not the filer: "同意…",
+# "收购…", "继续收购…", "控股子公司…", "参股公司情况说明本公司参股持有…", "公司与…", "…中标…" (MD&A
+# chapters print such lines in their first pages). "核准" before a name is the regulator approving
+# the filer's own offering ("…证监许可…核准 / XX股份有限公司非公开发行"): cut it off.
+_NOT_FILER_START = re.compile(r"^(?:同意|继续|收购|出售|转让|投资|设立|成立|出资|增资|受让|公司与|公司全资|公司控股|本公司与)"
+                              r"|子公司|参股|中标")
+_APPROVED = re.compile(r"^核准")
 _STOCK_CODE_HEAD = re.compile(r"(?:证券|股票|公司|A股)代码\s*[:：为]?\s*(\d{6})(?!\d)")
 _STOCK_CODE_BODY = re.compile(r"(?:公司|发行人)(?:A股)?股票代码\s*[:：为]?\s*(\d{6})(?!\d)")
 
@@ -119,7 +126,9 @@ def company_name(head: str) -> str | None:
 
     Line starts include a 《title》 (《XX股份有限公司公开发行…》) and a 释义 list (…、公司指XX).
     A cover's short name glued before the full name ("股票简称：星河科技星河智能科技股份有限公司")
-    is cut off, and so are 释义 glue ("本公司指…") and "关于…" of inquiry responses.
+    is cut off, and so are 释义 glue ("本公司指…"), "关于…" of inquiry responses and a regulator's
+    "核准…". A name after a deal or a relation ("同意…", "收购…", "控股子公司…") is another company's:
+    no name is better than a wrong one.
     """
     candidates: list[str] = []
     for found in _COMPANY.finditer(head):
@@ -129,8 +138,8 @@ def company_name(head: str) -> str | None:
             continue
         if head[max(0, start - 4) : start].rstrip(" ：:").endswith("简称"):
             candidate = _cut_short_name(candidate)
-        candidate = _strip_label(candidate)
-        if len(candidate) >= 8 and not _NOT_ISSUER.search(candidate):
+        candidate = _APPROVED.sub("", _strip_label(candidate))
+        if len(candidate) >= 8 and not _NOT_ISSUER.search(candidate) and not _NOT_FILER_START.search(candidate):
             candidates.append(candidate)
     ranked = [c for c in candidates if c.endswith("股份有限公司")] + candidates
     return ranked[0] if ranked else None

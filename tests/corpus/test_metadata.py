@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from risklens.corpus.metadata import extract_metadata, industry_code
+from risklens.corpus.metadata import company_name, extract_metadata, industry_code
 from tests.corpus.filings import ANNUAL_REPORT, PROSPECTUS
 
 
@@ -45,3 +45,12 @@ def test_industry_only_from_the_csrc_statement() -> None:
     text = "依据证监会《上市公司行业分类指引》，本公司归属于照明器具制造业，行业代码为C7630。"
     assert industry_code(text) == "C76"
     assert industry_code("行业分类|通用设备制造业（C34）|在其他交易场所") == "C34"
+
+
+def test_a_deal_or_a_relation_at_a_line_start_names_no_filer() -> None:
+    # written for this test, in the style of an MD&A chapter's first pages
+    assert company_name("董事会报告\n同意远山小额贷款股份有限公司增资扩股。\n") is None
+    assert company_name("一、概述\n控股子公司远山精密零部件有限公司本年投产。\n") is None
+    assert company_name("报告期内\n收购远山智能装备股份有限公司51%股权。\n") is None
+    approved = "经中国证监会证监许可〔2013〕88号文核准\n核准远山精密制造股份有限公司非公开发行股票。\n"
+    assert company_name(approved) == "远山精密制造股份有限公司"  # the regulator approving the filer's own offering
