@@ -47,7 +47,7 @@ from torch.ao.quantization import (
 from risklens.labels.taxonomy import LABEL_INDEX
 from risklens.model.benchmark import micro_macro
 from risklens.model.classifier import RiskClassifier
-from risklens.model.inputs import as_paragraphs, make_windows
+from risklens.model.inputs import as_paragraphs
 
 FFN_OUT = tuple(f"layer.{i}.output.dense" for i in range(64))
 
@@ -161,8 +161,7 @@ def main() -> int:
         "int8-pc, FFN-out bf16": (quantised(fp32, per_channel=True, keep=FFN_OUT, wrap=True), "bf16"),
         "smoothquant 0.8, bf16 rest": (quantised(fp32, per_channel=True, scales=scales), "bf16"),
     }
-    windows = make_windows(clf.tokenizer, as_paragraphs(test), max_length=clf.meta.max_length,
-                           stride=clf.meta.stride, max_heading_chars=clf.meta.max_heading_chars)
+    windows = clf.windows(as_paragraphs(test))
     results: dict[str, dict[str, Any]] = {}
     runners: dict[str, Callable[[], np.ndarray]] = {}
     for name, (model, precision) in variants.items():

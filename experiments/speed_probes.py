@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from risklens.model.classifier import RiskClassifier
-from risklens.model.inputs import as_paragraphs, make_windows
+from risklens.model.inputs import as_paragraphs
 
 Runner = Callable[[], np.ndarray]
 
@@ -115,9 +115,7 @@ def main() -> int:
         return RiskClassifier.from_pretrained(args.model, precision="fp32")
 
     base = load()
-    meta = base.meta
-    windows = make_windows(base.tokenizer, paragraphs, max_length=meta.max_length, stride=meta.stride,
-                           max_heading_chars=meta.max_heading_chars)
+    windows = base.windows(paragraphs)
     runners: dict[str, Runner] = {"shipped (bf16 autocast)": window_runner(base, base.model, windows, autocast=True)}
     reference = window_runner(base, base.model, windows, autocast=False)()
     cast = load()

@@ -260,15 +260,7 @@ class RiskClassifier:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
         if not items:
             return np.zeros((0, len(self.labels)))
-        windows = make_windows(
-            self.tokenizer,
-            items,
-            max_length=self.meta.max_length,
-            stride=self.meta.stride,
-            max_heading_chars=self.meta.max_heading_chars,
-            use_headings=use_headings,
-            item_windows=self.meta.item_windows,
-        )
+        windows = self.windows(items, use_headings=use_headings)
 
         def forward(batch: dict[str, torch.Tensor]) -> np.ndarray:
             return self.model(**batch).logits.float().numpy()
@@ -283,6 +275,14 @@ class RiskClassifier:
                 self.model.train(was_training)
         owners = np.array([w.paragraph for w in windows], dtype=np.int64)
         return pool_numpy(window_logits, owners, len(items), self.meta.window_pooling)
+
+    def windows(self, paragraphs: Sequence[Paragraph], *, use_headings: bool = True) -> list[Window]:
+        """The encoder windows of ``paragraphs`` as this model reads them: the window length,
+        stride, heading length and item windows of its ``risklens.json``, in one place."""
+        meta = self.meta
+        return make_windows(self.tokenizer, paragraphs, max_length=meta.max_length, stride=meta.stride,
+                            max_heading_chars=meta.max_heading_chars, use_headings=use_headings,
+                            item_windows=meta.item_windows)
 
     def window_logits(
         self,

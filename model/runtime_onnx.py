@@ -192,13 +192,11 @@ def calibration_batches(classifier: Any, paragraphs: Iterable[object], *, batch_
     Every batch is padded to the model's window length and all but a last short batch are
     kept: onnxruntime's histogram calibrators stack the batches, so they must share a shape.
     """
-    from risklens.model.inputs import as_paragraphs, make_windows
+    from risklens.model.inputs import as_paragraphs
     from risklens.model.pooling import collate
 
     meta = classifier.meta
-    windows = make_windows(classifier.tokenizer, as_paragraphs(paragraphs), max_length=meta.max_length,
-                           stride=meta.stride, max_heading_chars=meta.max_heading_chars, use_headings=use_headings,
-                           item_windows=meta.item_windows)
+    windows = classifier.windows(as_paragraphs(paragraphs), use_headings=use_headings)
     windows.sort(key=lambda w: len(w.input_ids))
     full = max(len(windows) // batch_size, 1) * batch_size  # equal batches (histograms stack them); drop the rest
     for start in range(0, min(full, len(windows)), batch_size):
