@@ -36,8 +36,8 @@ from sklearn.metrics import f1_score
 from risklens.labels.nearmiss import EMPTY_GROUPS, load_near_miss
 from risklens.model.classifier import RiskClassifier
 from risklens.model.cues import CUE_PATTERNS, fires_on
-from risklens.model.inputs import Paragraph, make_windows
-from risklens.model.pooling import collate, pool_numpy
+from risklens.model.inputs import Paragraph
+from risklens.model.pooling import pool_numpy
 from risklens.training.calibrate import fold_ids
 from risklens.training.data import Example, load_dataset_dir, targets_of
 from risklens.training.filing_level import filing_groups
@@ -49,25 +49,24 @@ BIASES = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0)
 
 
 def pooled_and_logits(classifier: RiskClassifier, paragraphs: Sequence[Paragraph], use_headings: bool) -> np.ndarray:
-    """(n, hidden + 30): the classifier layer's input and output, max-pooled per paragraph."""
+    """(n, hidden + 30): the classifier layer's input and output, max-pooled per paragraph.
+
+    The windows and batches are the model's own (``RiskClassifier.windows``, ``window_logits``);
+    only the forward differs: a hook on the last layer also returns what it reads."""
     captured: list[torch.Tensor] = []
     layer = classifier.model.classifier
     hook = layer.register_forward_hook(lambda _m, inputs, output: captured.append(torch.cat([inputs[0], output], -1)))
+
+    def forward(batch: dict[str, torch.Tensor]) -> np.ndarray:
+        captured.clear()
+        classifier.model(**batch)
+        return np.asarray(captured[0].float().numpy())
+
     try:
-        width = layer.in_features + layer.out_features
-        windows = make_windows(classifier.tokenizer, list(paragraphs), max_length=classifier.meta.max_length,
-                               stride=classifier.meta.stride, max_heading_chars=classifier.meta.max_heading_chars,
-                               use_headings=use_headings)
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
-        rows = np.zeros((len(windows), width))
+        windows = classifier.windows(list(paragraphs), use_headings=use_headings)
         with torch.inference_mode():
             classifier.model.eval()
-            for start in range(0, len(order), 32):
-                chunk = order[start : start + 32]
-                batch = collate([windows[i] for i in chunk], classifier._pad_id, token_types=classifier._token_types)
-                captured.clear()
-                classifier.model(**batch)
-                rows[chunk] = captured[0].float().numpy()
+            rows = classifier.window_logits(windows, forward)
         owners = np.array([w.paragraph for w in windows], dtype=np.int64)
         return pool_numpy(rows, owners, len(paragraphs), "max")
     finally:

@@ -292,11 +292,13 @@ class RiskClassifier:
         batch_size: int = 32,
         progress: Progress | None = None,
     ) -> np.ndarray:
-        """Logits (w, 30) of ``windows`` through ``forward``, in length-sorted padded batches.
+        """What ``forward`` returns for each of ``windows`` (w, k; the 30 logits for the encoder's
+        own forward), run in length-sorted padded batches.
 
         This is how ``encoder_logits`` runs the encoder (short windows batch together, so little
         is padding); ``experiments/speed_probes.py`` passes other forwards (ONNX, int8) to time them
-        on exactly the same batches.
+        on exactly the same batches, and ``experiments/nonrisk_gate.py`` one that also returns the
+        pooled vector the classifier reads.
         """
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
         logits = np.zeros((len(windows), len(self.labels)), dtype=np.float64)
@@ -304,7 +306,10 @@ class RiskClassifier:
             chunk = order[start : start + batch_size]
             batch = collate([windows[i] for i in chunk], self._pad_id, token_types=self._token_types,
                             pad_to_multiple_of=PAD_TO_MULTIPLE_OF)
-            logits[chunk] = forward(batch)
+            out = forward(batch)
+            if out.shape[1] != logits.shape[1]:  # a wider forward: the same batches, more columns
+                logits = np.zeros((len(windows), out.shape[1]), dtype=np.float64)
+            logits[chunk] = out
             if progress is not None:
                 progress(min(start + batch_size, len(order)), len(order))
         return logits
