@@ -1,4 +1,4 @@
-"""Paragraphs that only list named risks: "一是宏观经济风险；二是安全风险；三是舆情风险。"
+"""Paragraphs that only list named risks: "一是汇率波动风险；二是原材料价格上涨风险；三是核心人员流失风险。"
 
 Annual reports of large issuers often disclose their risks as one line that names each of them
 (贵州茅台 2020–2025 do). The guideline gives such a paragraph the leaves of all its items, but a
