@@ -133,6 +133,8 @@ def test_annual_report_pdfs_keep_table_cells_out_of_their_risk_blocks(corpus_dir
     "（四）风险因素及对策分析", "4、公司未来经营风险及拟采取的措施", "（四）公司战略实施和经营目标达成可能面临的风险",
     "（三）对公司未来发展战略和经营目标实现的风险因素", "（四）2017年公司发展可能面临的风险因素",
     "3、实施上述计划可能面临的风险因素", "（三）影响公司未来发展的风险因素及应对措施", "（三）公司发展中可能遇到的风险因素分析",
+    "（三）2013年公司主要经营风险", "5、存在的困难和风险", "（二）挑战和风险",
+    "（五）对公司未来发展战略和经营目标产生不利影响的重大风险因素及应对措施",
 ])
 def test_md_and_a_risk_blocks_open_under_their_many_names(title: str) -> None:
     item = "（1）原材料价格波动风险" if title[0].isdigit() else "1、原材料价格波动风险"
@@ -155,7 +157,9 @@ def test_a_risk_block_title_printed_with_a_full_stop_still_opens_it() -> None:
 @pytest.mark.parametrize("title", ["（一）经营风险", "二、信息服务业的风险因素", "（二）市场风险及对策分析", "五、风险",
                                    # a prospectus's 填补回报 item and an outlook: they mention risks, they are no risk block
                                    "1、公司现有业务板块面临的主要风险", "3、下一年度经营计划以及未来面对的风险",
-                                   "（六）公司发展战略、面临的风险因素"])
+                                   "（六）公司发展战略、面临的风险因素",
+                                   # a block that opens with the company's strengths; a plan's risk
+                                   "（三）公司存在的优势、困难和风险", "2、经营计划的风险"])
 def test_a_heading_that_only_names_a_risk_opens_no_block(title: str) -> None:
     lines = ["第四节 管理层讨论与分析", title, "主要原材料价格波动较大，可能压缩公司毛利空间。"]
     with pytest.raises(NoRiskSection):
@@ -167,6 +171,14 @@ def test_md_and_a_chapters_with_countermeasure_headings_yield_risks(corpus_dir: 
     for name in ("735.docx", "602.docx", "629.docx"):
         risk = extract_paragraphs(load_document(corpus_dir / "mdna-docx" / name), "risk")
         assert len(risk) >= 2 and {p.section for p in risk} == {ANNUAL_REPORT_RISKS}, name
+
+
+def test_md_and_a_chapters_with_hardship_titles_yield_risks(corpus_dir: Path) -> None:
+    # "5、存在的困难和风险", "（三）2013年公司主要经营风险", "（二）挑战和风险", "（五）…产生不利影响的重大风险因素
+    # 及应对措施": "no risk section" before
+    for name, count in (("736.docx", 3), ("766.docx", 3), ("786.docx", 6), ("799.docx", 3)):
+        risk = extract_paragraphs(load_document(corpus_dir / "mdna-docx" / name), "risk")
+        assert len(risk) == count and {p.section for p in risk} == {ANNUAL_REPORT_RISKS}, (name, len(risk))
 
 
 def test_md_and_a_chapters_whose_risk_title_lost_its_line_break_yield_risks(corpus_dir: Path) -> None:
