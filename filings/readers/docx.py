@@ -33,11 +33,13 @@ RUN_ON_CHARS = 300
 # An enumerated heading or item (第四节 / 三、 / （三） / 3、 / （1）) right after a sentence
 # end, or right after a heading's last word ("…面临的主要风险1、宏观经济…"): where a lost
 # paragraph break was. Splitting there restores the heading structure.
-_LOST_BREAK = re.compile(
-    r"(?:(?<=[。；;：:！？])|(?<=风险|因素|措施|对策|策略))\s*"
-    r"(?=第[一二三四五六七八九十]{1,3}[节章]|[一二三四五六七八九十]{1,3}[、.．]"
-    r"|[（(][一二三四五六七八九十]{1,3}[）)]|\d{1,2}[、.．](?!\d)|[（(]\d{1,2}[）)])"
-)
+_CN = r"[一二三四五六七八九十]{1,3}"
+_CHAPTER = rf"第{_CN}[节章]"
+_PAREN = rf"[（(](?:{_CN}|\d{{1,2}})[）)]"
+_ITEM = rf"{_CN}[、.．]|\d{{1,2}}[、.．](?!\d)"
+_ENUMERATOR = rf"(?:{_PAREN}[、，]?|{_ITEM})"
+"""An item's number as Word conversions print it: （三） / （3）, optionally with 、 or ， after it; 三、 / 3、."""
+_LOST_BREAK = re.compile(rf"(?:(?<=[。；;：:！？])|(?<=风险|因素|措施|对策|策略))\s*(?={_CHAPTER}|{_ENUMERATOR})")
 
 
 def looks_like_docx(data: bytes) -> bool:
@@ -80,13 +82,13 @@ def read_docx(data: bytes, name: str, limits: ParseLimits = DEFAULT_LIMITS) -> R
 
 
 HEADING_CHARS = 40
-_PAREN_DUN = re.compile(r"^([（(][一二三四五六七八九十]{1,3}[）)])[、，]")
-_ENUMERATED = re.compile(r"第[一二三四五六七八九十]{1,3}[节章]|[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]|\d{1,2}[、.．]")
+_PAREN_DUN = re.compile(rf"^([（(]{_CN}[）)])[、，]")
+_NUMBERED = re.compile(rf"{_CHAPTER}|{_CN}[、.．]|[（(]{_CN}[）)]|\d{{1,2}}[、.．]")
+"""A heading that lost its break after the colon; a "（1）…：" is an item's lead-in and keeps it."""
 
 
 # A numbered risk-block title inside a Word paragraph ("…展望（一）公司面临的主要风险目前我国…"),
 # or an unnumbered one between a sentence end and a numbered item ("…集群。公司面临的风险和应对措施1、…").
-_ENUMERATOR = r"(?:[（(](?:[一二三四五六七八九十]{1,3}|\d{1,2})[）)][、，]?|[一二三四五六七八九十]{1,3}[、.．]|\d{1,2}[、.．](?!\d))"
 _RISK_TITLE = re.compile(
     rf"(?P<numbered>{_ENUMERATOR})(?P<title>{ANNUAL_TITLE})"
     rf"|(?:(?<=^)|(?<=[。；！？]))(?P<plain>{ANNUAL_TITLE})(?=[：:]|{_ENUMERATOR}|[一二三四五六七八九十]是|$)"
@@ -135,7 +137,7 @@ def split_risk_title(text: str) -> tuple[str, str, str]:
 def _heading_colon(part: str) -> str:
     # "（三）、公司可能面临的风险因素及应对措施：" is a heading whose break was lost after the
     # colon; headings in the other formats carry neither the colon nor the 、 after "（三）".
-    if len(part) <= HEADING_CHARS and part[-1] in "：:" and _ENUMERATED.match(part):
+    if len(part) <= HEADING_CHARS and part[-1] in "：:" and _NUMBERED.match(part):
         return _PAREN_DUN.sub(r"\1", part[:-1])
     return part
 
