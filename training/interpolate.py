@@ -14,7 +14,6 @@ tensor name, which a warm-started continuation does by construction.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -78,7 +77,8 @@ def interpolate_run(start_dir: Path, tuned_run: Path, alpha: float, out_run: Pat
     ``training_config.json`` is the tuned run's (same dataset, same calibration options), so
     ``risklens recalibrate out_run`` fits temperature and thresholds on dev as for any run. Its
     held-out score then uses the tuned run's seed for the folds; to compare it with the start
-    model's on equal folds, use ``experiments/selection_noise.py``.
+    model's on equal folds, use ``experiments/selection_noise.py``. What was mixed is recorded in
+    ``model-best/risklens.json`` (``metrics.interpolated``), which recalibration keeps.
     """
     tuned_run, out_run = Path(tuned_run), Path(out_run)
     config = tuned_run / "training_config.json"
@@ -87,6 +87,4 @@ def interpolate_run(start_dir: Path, tuned_run: Path, alpha: float, out_run: Pat
     out_run.mkdir(parents=True, exist_ok=True)
     interpolate_model(start_dir, tuned_run / "model-best", alpha, out_run / "model-best")
     shutil.copy2(config, out_run / "training_config.json")
-    record = {"start": str(start_dir), "tuned": str(tuned_run / "model-best"), "alpha": alpha}
-    (out_run / "interpolation.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return out_run

@@ -75,6 +75,6 @@ def test_run_directory_is_ready_for_recalibrate(two_models: tuple[Path, Path], t
     out = interpolate_run(a, tuned_run, 0.3, tmp_path / "run")
     assert (out / "model-best" / "model.safetensors").is_file()
     assert json.loads((out / "training_config.json").read_text())["data"] == "d"
-    assert json.loads((out / "interpolation.json").read_text())["alpha"] == 0.3
+    assert ModelMeta.load(out / "model-best").metrics["interpolated"]["alpha"] == 0.3
     with pytest.raises(FileNotFoundError, match=r"no training_config\.json"):
         interpolate_run(a, tmp_path / "run" / "model-best", 0.3, tmp_path / "run2")
