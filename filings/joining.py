@@ -21,12 +21,14 @@ from risklens.filings.headings import (
     is_front_title,
     parse_enumerator,
 )
-from risklens.filings.sections import section_of_heading
+from risklens.filings.sections import ANNUAL_REPORT_RISKS, section_of_heading
 
 # A line at least this share of the usual full width was wrapped by the margin.
 FULL_SHARE = 0.8
 # Fallback full-line width (35 Chinese characters) when a document has too few lines.
 DEFAULT_WIDTH = 70
+# The longest unnumbered risk-block title taken as a heading (the longest wording runs to 37).
+UNNUMBERED_TITLE_CHARS = 40
 
 
 def estimate_full_width(lines: list[CleanLine]) -> int:
@@ -145,7 +147,7 @@ class Joiner:
             return 1
         enum = parse_enumerator(line.text)
         if enum is None:
-            return 0
+            return 1 if self.is_unnumbered_risk_title(i) else 0
         title = line.text[enum.end :]
         nxt = self.lines[i + 1] if i + 1 < len(self.lines) else None
         if nxt is not None and nxt.kind != "text":
@@ -174,6 +176,21 @@ class Joiner:
         if not ends_sentence(nxt.text) and not self.is_full(nxt) and could_be_title(title + nxt.text):
             return 2  # a long heading wrapped onto a second line
         return 0  # a wrapped paragraph that happens to start with a number
+
+
+    def is_unnumbered_risk_title(self, i: int) -> bool:
+        """True for an annual report's risk-block title printed without a number on a short line
+        of its own ("公司面临的风险和应对措施" between the outlook and "1、市场竞争风险"), after a
+        line that does not run on into it. Numbered titles are headings by their number; an
+        unnumbered one opened nothing, and its chapter gave "no risk section"."""
+        line = self.lines[i]
+        text = line.text.replace(" ", "")
+        if len(text) > UNNUMBERED_TITLE_CHARS or self.is_full(line):
+            return False
+        if section_of_heading(text, chapter_level=False, numbered_risk_factors=False) != ANNUAL_REPORT_RISKS:
+            return False
+        previous = self.lines[i - 1] if i else None
+        return previous is None or previous.kind != "text" or not self.continues(previous, line)
 
 
 def opens_section_with_full_stop(title: str) -> bool:

@@ -31,6 +31,9 @@ These rules keep the outline honest where layout is lost:
   ("（三）可能面对的风险" / "一、市场风险") opens that kind at 1 first, so it stays whole.
 - And at a later number of the kind of a heading open around the block ("九、…说明不适用十、…"
   under "三、… / 4、公司面临的风险"): a sibling of that heading whose break was lost.
+- A risk-block title printed without a number ("公司面临的风险和应对措施" on a line of its own)
+  opens its block below the innermost 一、-level heading instead of resetting the outline like a
+  chapter title, so "十一、…" still ends it; inside a block already open it is a sub-title.
 """
 
 from __future__ import annotations
@@ -48,7 +51,12 @@ from risklens.filings.headings import (
     parse_enumerator,
     split_inline_heading,
 )
-from risklens.filings.sections import ENDS_AT_TABLE, RISK_FACTORS, section_of_heading
+from risklens.filings.sections import (
+    ANNUAL_REPORT_RISKS,
+    ENDS_AT_TABLE,
+    RISK_FACTORS,
+    section_of_heading,
+)
 
 # A numbered paragraph that continues the outline stands in heading paths by its first
 # clause, cut at this many characters.
@@ -59,6 +67,8 @@ MIN_ITEM_CHARS = 8
 TABLE_RUN = 3
 # The heading that is a table of contents, not a chapter.
 TOC_TITLE = "目录"
+# The kind of an unnumbered risk-block title inside the outline (``_Stack._open_unnumbered_block``).
+UNNUMBERED = "unnumbered"
 # Enumerator kinds that conventionally sit outside a heading of the key's kind.
 OUTER_KINDS: dict[str, frozenset[str]] = {
     "paren_cn": frozenset({"cn"}),
@@ -193,6 +203,9 @@ class _Stack:
         section = section_of_heading(
             title, chapter_level=chapter_level, numbered_risk_factors=self.numbered_risk_factors
         )
+        if enum is None and section == ANNUAL_REPORT_RISKS and self.items and not is_front_title(title):
+            self._open_unnumbered_block(title)
+            return
         kind = "chapter" if enum is None else enum.kind
         entry = OpenHeading(kind, enum.number if enum else 0, display(enum, title), section)
         if chapter_level:
@@ -200,6 +213,18 @@ class _Stack:
             return
         self.close(kind)
         self.items.append(entry)
+
+    def _open_unnumbered_block(self, title: str) -> None:
+        """An annual report's risk-block title printed without a number ("公司面临的风险和应对措施"
+        after "十、…展望") sits inside the outline rather than resetting it like a chapter title:
+        below the innermost 一、-level heading, so that the next 一、 sibling still ends the block.
+        Inside a block already open (a sub-title naming it again) it opens nothing new."""
+        if self.section() is not None:
+            self.items.append(OpenHeading(UNNUMBERED, 0, title, None))
+            return
+        outer = [index for index, item in enumerate(self.items) if item.kind in ("chapter", "cn")]
+        del self.items[outer[-1] + 1 if outer else 0 :]
+        self.items.append(OpenHeading(UNNUMBERED, 0, title, ANNUAL_REPORT_RISKS))
 
 
 def walk(doc: Document, *, numbered_risk_factors: bool = False) -> Iterator[ProseSpan]:

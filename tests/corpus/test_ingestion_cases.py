@@ -173,10 +173,33 @@ def test_md_and_a_chapters_with_countermeasure_headings_yield_risks(corpus_dir: 
         assert len(risk) >= 2 and {p.section for p in risk} == {ANNUAL_REPORT_RISKS}, name
 
 
+def test_an_unnumbered_risk_block_title_opens_the_block_inside_the_outline() -> None:
+    lines = ["第四节 经营情况讨论与分析", "十、公司未来发展的展望", "公司将继续推进产能布局。", "公司面临的风险和应对措施",
+             "1、市场竞争风险", "行业竞争激烈，产品价格可能下降。", "十一、接待调研情况", "报告期内接待机构调研三次。"]
+    risk = extract_paragraphs(_doc(lines), "risk")
+    assert [(p.heading, p.text[:4]) for p in risk] == [
+        ("第四节 经营情况讨论与分析 / 十、公司未来发展的展望 / 公司面临的风险和应对措施 / 1、市场竞争风险", "行业竞争")]
+    # the same words inside a sentence, or wrapped onto a line of their own, open nothing
+    sentence = ["第四节 经营情况讨论与分析", "十、公司未来发展的展望",
+                "公司已在本报告中详细描述可能存在的相关风险，敬请投资者查阅本节关于未来发展的讨论与分析中", "公司面临的风险和应对措施",
+                "一段的内容，行业竞争激烈，产品价格可能下降。"]
+    with pytest.raises(NoRiskSection):
+        extract_paragraphs(_doc(sentence), "risk")
+
+
+def test_an_unnumbered_title_inside_an_open_risk_block_is_a_sub_title() -> None:
+    lines = ["第四节 经营情况讨论与分析", "（三）可能面对的风险", "公司对未来作出以下假设。", "公司未来面临的主要风险与对策",
+             "1、市场风险", "行业竞争激烈，产品价格可能下降。", "（四）内控规范体系的工作计划", "公司将完善内部控制。"]
+    risk = extract_paragraphs(_doc(lines), "risk")
+    assert [p.heading.split(" / ")[1:] for p in risk] == [
+        ["（三）可能面对的风险"], ["（三）可能面对的风险", "公司未来面临的主要风险与对策", "1、市场风险"]]
+
+
 def test_md_and_a_chapters_with_hardship_titles_yield_risks(corpus_dir: Path) -> None:
     # "5、存在的困难和风险", "（三）2013年公司主要经营风险", "（二）挑战和风险", "（五）…产生不利影响的重大风险因素
     # 及应对措施": "no risk section" before
-    for name, count in (("736.docx", 3), ("766.docx", 3), ("786.docx", 6), ("799.docx", 3)):
+    # and "公司面临的风险和应对措施" on a line of its own, without a number (605)
+    for name, count in (("736.docx", 3), ("766.docx", 3), ("786.docx", 6), ("799.docx", 3), ("605.docx", 4)):
         risk = extract_paragraphs(load_document(corpus_dir / "mdna-docx" / name), "risk")
         assert len(risk) == count and {p.section for p in risk} == {ANNUAL_REPORT_RISKS}, (name, len(risk))
 
