@@ -131,12 +131,20 @@ def display(enum: Enumerator | None, title: str) -> str:
     return f"{enum.label}{title}"
 
 
+# A risk item named in two or three characters, glued to its body ("2、汇率风险公司有大量…", "（2）市场
+# 风险随着…"): the body must open like a sentence of a risk item, so "1、市场风险较高…" is never cut.
+_SHORT_RISK_TITLE = re.compile(
+    r"([^，。；、,;\s]{2,3}风险)(?=公司|本公司|我公司|发行人|随着|由于|目前|近年来|报告期|如果|若|虽然|尽管)"
+)
+
+
 def split_inline_heading(text: str, enum: Enumerator) -> int | None:
     """Where the body starts when a heading shares its line with body text, else None.
 
-    Two shapes occur: "（一）…的风险。公司…" (the heading ends with a full stop) and
-    "（四）…的风险报告期内，公司…" (no separator: the heading is the longest prefix ending
-    in 风险/因素 before the first comma).
+    Three shapes occur: "（一）…的风险。公司…" (the heading ends with a full stop),
+    "2、汇率风险公司有…" (a two- or three-character topic and 风险, then a body that opens
+    like a risk item's sentence) and "（四）…的风险报告期内，公司…" (no separator: the heading is
+    the longest prefix ending in 风险/因素 before the first comma).
     """
     rest = text[enum.end :]
     stop = rest.find("。")
@@ -145,6 +153,9 @@ def split_inline_heading(text: str, enum: Enumerator) -> int | None:
         while body < len(text) and text[body] == " ":
             body += 1
         return body if body < len(text) else None
+    short = _SHORT_RISK_TITLE.match(rest)
+    if short is not None and len(rest) - short.end(1) >= 10:
+        return enum.end + short.end(1)
     comma = min((i for i in (rest.find("，"), rest.find(",")) if i >= 0), default=len(rest))
     window = rest[: min(comma, 80)]
     cut = max(window.rfind("风险"), window.rfind("因素"))

@@ -204,6 +204,15 @@ def test_md_and_a_chapters_with_hardship_titles_yield_risks(corpus_dir: Path) ->
         assert len(risk) == count and {p.section for p in risk} == {ANNUAL_REPORT_RISKS}, (name, len(risk))
 
 
+def test_short_risk_titles_glued_to_their_text_become_item_headings(corpus_dir: Path) -> None:
+    # "2、汇率风险公司有大量…", "（1）技术风险公司所从处…": the item's title was lost from the heading path,
+    # and in 788 the unopened (1) kept (2) and (4) from opening too
+    for name, items in (("605.docx", ["1、市场竞争风险", "2、汇率风险", "3、国际局势风险", "4、新冠疫情常态化风险"]),
+                        ("788.docx", ["（1）技术风险", "（2）人力成本上升风险"])):
+        risk = extract_paragraphs(load_document(corpus_dir / "mdna-docx" / name), "risk")
+        assert [p.heading.split(" / ")[-1] for p in risk][: len(items)] == items, name
+
+
 def test_md_and_a_chapters_whose_risk_title_lost_its_line_break_yield_risks(corpus_dir: Path) -> None:
     # the Word conversion glued the title to the text around it ("…展望一、公司可能面临的风险目前我国…",
     # "（五）公司面临的风险一是…", "…风险因素以及采取的对策公司对…"): "no risk section" before

@@ -53,6 +53,18 @@ def test_inline_heading_split_points() -> None:
     assert enum is not None and split_inline_heading(list_item, enum) is None
 
 
+
+def test_a_short_risk_title_glued_to_its_body_is_split_only_before_a_sentence_opening() -> None:
+    for glued, body in (("2、汇率风险公司有大量进口和出口，汇率波动影响利润。", "公司有大量"),
+                        ("（2）市场风险随着新技术的发展，行业竞争日益激烈。", "随着新技术")):
+        enum = parse_enumerator(glued)
+        assert enum is not None
+        assert glued[split_inline_heading(glued, enum) or 0 :].startswith(body), glued
+    for sentence in ("1、市场风险较高，公司将加强营销。", "1、汇率风险公司。"):  # not a body; too short a body
+        enum = parse_enumerator(sentence)
+        assert enum is not None and split_inline_heading(sentence, enum) is None, sentence
+
+
 def test_toc_and_table_lines() -> None:
     assert is_toc_line("第四节 风险因素..................................45")
     assert is_toc_line("第一章 概览 ……………………………… 9")
