@@ -131,20 +131,24 @@ def display(enum: Enumerator | None, title: str) -> str:
     return f"{enum.label}{title}"
 
 
-# A risk item named in two or three characters, glued to its body ("2、汇率风险公司有大量…", "（2）市场
-# 风险随着…"): the body must open like a sentence of a risk item, so "1、市场风险较高…" is never cut.
+# A risk item named in two to four characters, glued to its body ("2、汇率风险公司有大量…", "（2）市场
+# 风险随着…", "（3）外汇风险及应对措施公司…"): the next character must not continue a sentence about
+# that risk, so "1、市场风险较高…" or "2、汇率风险加大…" is never cut.
 _SHORT_RISK_TITLE = re.compile(
-    r"([^，。；、,;\s]{2,3}风险)(?=公司|本公司|我公司|发行人|随着|由于|目前|近年来|报告期|如果|若|虽然|尽管)"
+    r"([^，。；、,;：:？?！!\s]{2,4}风险(?:(?:及|与|和)(?:其?应对|防范)?(?:措施|对策|策略))?)"
+    r"(?![较很更加增大小高低不可是为主的和及与等在也将会已对、，,。；;：:？?！!）)\d])"
 )
+# A heading ended by a colon ("4、技术风险：作为…", "（2）汇率风险及应对措施：…").
+_COLON_TITLE = re.compile(r"([^，。；：:,;]{2,30}?(?:风险|因素|措施|对策))[：:]")
 
 
 def split_inline_heading(text: str, enum: Enumerator) -> int | None:
     """Where the body starts when a heading shares its line with body text, else None.
 
-    Three shapes occur: "（一）…的风险。公司…" (the heading ends with a full stop),
-    "2、汇率风险公司有…" (a two- or three-character topic and 风险, then a body that opens
-    like a risk item's sentence) and "（四）…的风险报告期内，公司…" (no separator: the heading is
-    the longest prefix ending in 风险/因素 before the first comma).
+    Four shapes occur: "（一）…的风险。公司…" (the heading ends with a full stop), "4、技术风险：
+    作为…" (a colon), "2、汇率风险公司有…" (a topic of two to four characters and 风险, then a
+    character that does not continue a sentence about it) and "（四）…的风险报告期内，公司…" (no
+    separator: the heading is the longest prefix ending in 风险/因素 before the first comma).
     """
     rest = text[enum.end :]
     stop = rest.find("。")
@@ -153,6 +157,9 @@ def split_inline_heading(text: str, enum: Enumerator) -> int | None:
         while body < len(text) and text[body] == " ":
             body += 1
         return body if body < len(text) else None
+    colon = _COLON_TITLE.match(rest)
+    if colon is not None and len(rest) - colon.end() >= 10:
+        return enum.end + colon.end()
     short = _SHORT_RISK_TITLE.match(rest)
     if short is not None and len(rest) - short.end(1) >= 10:
         return enum.end + short.end(1)

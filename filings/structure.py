@@ -253,7 +253,7 @@ def walk(doc: Document, *, numbered_risk_factors: bool = False) -> Iterator[Pros
         if enum is not None and enum.kind != "chapter" and stack.continues_numbering(enum):
             cut = split_inline_heading(text, enum)
             if cut is not None:
-                head = text[:cut].rstrip("。 ")
+                head = text[:cut].rstrip("。：: ")
                 stack.open(enum, head[enum.end :])
                 start = block.start + cut
             elif stack.has_kind(enum.kind) or (enum.number == 1 and enum.kind in ("cn", "paren_cn")):

@@ -94,7 +94,9 @@ def test_a_risk_block_numbering_its_items_in_an_outer_kind_stays_whole() -> None
     lines = ["第四节 董事会报告", "2、面临的风险因素", "（一）市场风险：行业竞争加剧，公司市场份额可能下降。",
              "（二）技术风险：如公司不能及时推出新产品，现有产品可能被替代。"]
     risk = extract_paragraphs(_doc(lines), "risk")
-    assert [p.text[:6] for p in risk] == ["（一）市场风", "（二）技术风"]
+    # each item's title, cut at its colon, heads its text
+    assert [(p.heading.split(" / ")[-1], p.text[:6]) for p in risk] == [
+        ("（一）市场风险", "行业竞争加剧"), ("（二）技术风险", "如公司不能及")]
 
 
 def test_word_md_and_a_chapters_end_their_risk_blocks_before_the_next_item(corpus_dir: Path) -> None:

@@ -54,13 +54,16 @@ def test_inline_heading_split_points() -> None:
 
 
 
-def test_a_short_risk_title_glued_to_its_body_is_split_only_before_a_sentence_opening() -> None:
+def test_a_short_risk_title_glued_to_its_body_is_split_unless_the_sentence_goes_on_about_it() -> None:
     for glued, body in (("2、汇率风险公司有大量进口和出口，汇率波动影响利润。", "公司有大量"),
-                        ("（2）市场风险随着新技术的发展，行业竞争日益激烈。", "随着新技术")):
+                        ("（2）市场风险随着新技术的发展，行业竞争日益激烈。", "随着新技术"),
+                        ("（4）技术风险仪器仪表属于技术密集型行业，产品更新很快。", "仪器仪表"),
+                        ("（3）外汇风险及应对措施公司出口以美元结算，汇率影响利润。", "公司出口"),
+                        ("4、技术风险：作为汽车配套企业，产品参数由整车厂确定。", "作为汽车")):
         enum = parse_enumerator(glued)
         assert enum is not None
         assert glued[split_inline_heading(glued, enum) or 0 :].startswith(body), glued
-    for sentence in ("1、市场风险较高，公司将加强营销。", "1、汇率风险公司。"):  # not a body; too short a body
+    for sentence in ("1、市场风险较高，公司将加强营销。", "2、汇率风险加大了公司的财务费用。", "1、汇率风险公司。"):
         enum = parse_enumerator(sentence)
         assert enum is not None and split_inline_heading(sentence, enum) is None, sentence
 
