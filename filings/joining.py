@@ -27,7 +27,7 @@ from risklens.filings.sections import ANNUAL_REPORT_RISKS, section_of_heading
 FULL_SHARE = 0.8
 # Fallback full-line width (35 Chinese characters) when a document has too few lines.
 DEFAULT_WIDTH = 70
-# The longest unnumbered risk-block title taken as a heading (the longest wording runs to 37).
+# The longest unnumbered line taken as a risk-block title; a longer one is more likely a wrapped sentence.
 UNNUMBERED_TITLE_CHARS = 40
 
 
@@ -176,7 +176,6 @@ class Joiner:
         if not ends_sentence(nxt.text) and not self.is_full(nxt) and could_be_title(title + nxt.text):
             return 2  # a long heading wrapped onto a second line
         return 0  # a wrapped paragraph that happens to start with a number
-
 
     def is_unnumbered_risk_title(self, i: int) -> bool:
         """True for an annual report's risk-block title printed without a number on a short line

@@ -67,9 +67,9 @@ _ADVERSE = (rf"(?:可能)?对?(?:本?公司|我公司|我国)?{_GOALS}(?:可能)
             # "…发展战略和经营目标产生不利影响的重大风险因素": without 实现 only with 产生不利影响
             r"|对?(?:本?公司|我公司)?(?:未来)?(?:发展战略[和、]?|发展和)?经营(?:目标|计划)(?:可能)?产生不利影响的(?:所有|主要|重大)?风险(?:因素)?")
 # "2013年公司主要经营风险", "存在的困难和风险", "挑战和风险": the block under a name of its own
-# (a bare "经营风险" is a prospectus's risk item, so 主要 is required; "优势、困难和风险" opens with
-# strengths, not risks, and stays out)
-_HARDSHIP = (r"(?:\d{4}年)?(?:本?公司)?主要经营风险"
+# (a bare "经营风险" or "主要经营风险" may be a prospectus's risk item, so the year or the company is
+# required; "优势、困难和风险" opens with strengths, not risks, and stays out)
+_HARDSHIP = (r"(?:\d{4}年(?:本?公司)?|本?公司)主要经营风险"
              r"|(?:\d{4}年)?(?:本?公司)?(?:经营中)?(?:存在|面临)?的?(?:主要)?(?:困难|挑战)(?:和|与|及)风险")
 ANNUAL_TITLE: Final = (rf"(?:(?:{_FACING}|{_ADVERSE}){_ALSO}?{_COUNTERMEASURES}?"
                        rf"|(?:{_HARDSHIP}){_COUNTERMEASURES}?"

@@ -161,7 +161,7 @@ def test_a_risk_block_title_printed_with_a_full_stop_still_opens_it() -> None:
                                    "1、公司现有业务板块面临的主要风险", "3、下一年度经营计划以及未来面对的风险",
                                    "（六）公司发展战略、面临的风险因素",
                                    # a block that opens with the company's strengths; a plan's risk
-                                   "（三）公司存在的优势、困难和风险", "2、经营计划的风险"])
+                                   "（三）公司存在的优势、困难和风险", "2、经营计划的风险", "一、主要经营风险"])
 def test_a_heading_that_only_names_a_risk_opens_no_block(title: str) -> None:
     lines = ["第四节 管理层讨论与分析", title, "主要原材料价格波动较大，可能压缩公司毛利空间。"]
     with pytest.raises(NoRiskSection):
