@@ -39,7 +39,7 @@ import torch
 
 from risklens.labels.taxonomy import LABELS
 from risklens.model.classifier import RiskClassifier
-from risklens.model.inputs import Paragraph, make_windows
+from risklens.model.inputs import Paragraph
 from risklens.model.pooling import collate, pool_tensor
 from risklens.training.build import row_weight
 from risklens.training.calibrate import tune_thresholds
@@ -197,14 +197,11 @@ def train_step(classifier: RiskClassifier, batch: list[Example], config: TrainCo
     """Forward (with heading dropout, under bf16 autocast if asked) and backward of one batch."""
     kept = [rng.random() >= config.heading_dropout for _ in batch]
     paragraphs = [Paragraph(text=e.text, heading=e.heading if keep else "") for e, keep in zip(batch, kept, strict=True)]
-    windows = make_windows(
-        classifier.tokenizer, paragraphs, max_length=config.max_length, stride=config.stride,
-        max_heading_chars=config.max_heading_chars, item_windows=config.uses_item_windows,
-    )
+    windows = classifier.windows(paragraphs)  # as the model will read them (build_classifier set its meta from config)
     inputs = collate(windows, classifier._pad_id, token_types=classifier._token_types)
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.train_precision == "bf16"):
         logits = classifier.model(**inputs).logits
-    pooled = pool_tensor(logits.float(), [w.paragraph for w in windows], config.window_pooling)
+    pooled = pool_tensor(logits.float(), [w.paragraph for w in windows], classifier.meta.window_pooling)
     targets = torch.tensor(np.vstack([e.target_for(keep) for e, keep in zip(batch, kept, strict=True)]),
                            dtype=torch.float32)
     weights = torch.tensor([row_weight(e, config) for e in batch], dtype=torch.float32)
