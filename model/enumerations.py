@@ -30,11 +30,11 @@ MAX_LEAD_IN_CHARS = 40
 """Longest lead-in ("公司面临的主要风险有：") before the first item."""
 
 _DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
-_ORDINALS = (
-    ("是", re.compile(r"([一二三四五六七八九十])是")),
-    ("paren", re.compile(r"[（(]([0-9]{1,2}|[一二三四五六七八九十])[）)]")),
-    ("arabic", re.compile(r"([0-9]{1,2})[、.．]")),
-    ("chinese", re.compile(r"([一二三四五六七八九十])、")),
+_ORDINALS = (  # 一是, （1） / （一）, 1、, 一、: a list keeps to one of them
+    re.compile(r"([一二三四五六七八九十])是"),
+    re.compile(r"[（(]([0-9]{1,2}|[一二三四五六七八九十])[）)]"),
+    re.compile(r"([0-9]{1,2})[、.．]"),
+    re.compile(r"([一二三四五六七八九十])、"),
 )
 _SEPARATOR = re.compile(r"[；;]")
 
@@ -53,10 +53,9 @@ def list_items(text: str) -> list[tuple[int, int]]:
     body_end = len(text.rstrip())
     while body_end and text[body_end - 1] in "。；;.":
         body_end -= 1
-    kind, first = _first_ordinal(text[:body_end])
-    if kind is None:
+    pattern, first = _first_ordinal(text[:body_end])
+    if pattern is None:
         return []
-    pattern = dict(_ORDINALS)[kind]
     spans: list[tuple[int, int]] = []
     named = 0  # items that end in 风险: a list of risks, not of criteria, steps or conditions
     start = first
@@ -77,8 +76,8 @@ def list_items(text: str) -> list[tuple[int, int]]:
     return spans if len(spans) >= 2 and 2 * named >= len(spans) else []
 
 
-def _first_ordinal(body: str) -> tuple[str | None, int]:
-    """The ordinal kind the list uses and where its first item starts (after a short lead-in)."""
+def _first_ordinal(body: str) -> tuple[re.Pattern[str] | None, int]:
+    """The ordinal pattern the list uses and where its first item starts (after a short lead-in)."""
     stripped = len(body) - len(body.lstrip())
     candidates = [stripped]
     colons = [at for at in (body.find("："), body.find(":")) if at >= 0]
@@ -89,8 +88,8 @@ def _first_ordinal(body: str) -> tuple[str | None, int]:
             after += 1
         candidates.append(after)
     for start in candidates:
-        for kind, pattern in _ORDINALS:
+        for pattern in _ORDINALS:
             match = pattern.match(body, start)
             if match is not None and _number(match.group(1)) == 1:
-                return kind, start
+                return pattern, start
     return None, 0
